@@ -1,0 +1,145 @@
+# Sharevisor: build, run, test.
+#
+#   make            build build/sharevisor.elf (and its listing)
+#   make run        boot the demo ISO in QEMU, serial console here (KVM=1: use KVM)
+#   make test       host unit tests + every boot test under QEMU and Bochs
+#   make iso        build/sharevisor.iso
+#   make bochs      boot the ISO in Bochs (headless), serial console here
+#   make qemu-gdb   start QEMU halted with a gdb stub; then run gdb here
+#   make clean
+#
+# run, test, iso, bochs and qemu-gdb first run tools/setup.sh, which
+# installs (with apt-get) whatever tool is missing.
+
+B := build
+.DEFAULT_GOAL := all
+HV := $(B)/sharevisor.elf
+ISO := $(B)/sharevisor.iso
+
+# Hypervisor command line and modules of the default ISO. Until the
+# domain builder lands there are no guests: the demo runs the self-tests.
+HV_ARGS ?= selftest=frames,paging,timer
+MODULES :=
+
+SETUP_GOALS := run test iso bochs qemu-gdb
+ifneq ($(filter $(SETUP_GOALS),$(MAKECMDGOALS)),)
+  SETUP_STATUS := $(shell tools/setup.sh 1>&2; echo $$?)
+  ifneq ($(SETUP_STATUS),0)
+    $(error tools/setup.sh could not install the tools listed above)
+  endif
+endif
+
+# The i686 toolchain, found by tools/toolchain.sh (as xv6's Makefile does).
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+include $(B)/toolchain.mk
+endif
+$(B)/toolchain.mk: tools/toolchain.sh
+	@mkdir -p $(B)
+	@tools/toolchain.sh >$@.tmp || { rm -f $@.tmp; exit 1; }
+	@mv $@.tmp $@
+
+NASM := nasm
+CFLAGS := $(ARCH_CFLAGS) -std=gnu11 -O2 -g \
+	-ffreestanding -nostdinc -isystem $(CC_INCLUDE) \
+	-fno-pic -fno-pie -fno-stack-protector -fno-strict-aliasing \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-mgeneral-regs-only \
+	-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+	-Ikernel -Imm -Iinclude -MMD -MP
+NASMFLAGS := -f elf32 -g -F dwarf -I$(B)/ -Ikernel/
+LDFLAGS := -m elf_i386 -T linker.ld -z max-page-size=4096 --no-warn-rwx-segments
+
+# Order matters only for reading: boot first, then what kmain calls.
+HV_ASM := boot/entry.asm kernel/trapentry.asm
+HV_C := kernel/main.c kernel/console.c kernel/serial.c kernel/vga.c \
+	kernel/format.c kernel/string.c kernel/gdt.c kernel/trap.c \
+	kernel/panic.c kernel/pic.c kernel/timer.c kernel/power.c \
+	kernel/multiboot.c kernel/cmdline.c kernel/crc32.c kernel/selftest.c \
+	mm/memmap.c mm/frame.c mm/paging.c
+HV_OBJS := $(HV_ASM:%.asm=$(B)/%.o) $(HV_C:%.c=$(B)/%.o)
+
+all: $(HV) $(B)/sharevisor.asm
+
+$(B)/%.o: %.c $(B)/toolchain.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/%.o: %.asm $(B)/asmdefs.inc
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) $< -o $@
+
+# NASM cannot read C headers: turn memlayout.h's #defines into %defines,
+# so the addresses and selectors have one source.
+$(B)/asmdefs.inc: kernel/memlayout.h $(B)/toolchain.mk
+	@mkdir -p $(B)
+	$(CC) $(ARCH_CFLAGS) -E -dM -D__ASSEMBLER__ $< | \
+	  awk '$$1 == "#define" && $$3 ~ /^(0x[0-9A-Fa-f]+|[0-9]+)$$/ { print "%define", $$2, $$3 }' >$@
+
+$(HV): $(HV_OBJS) linker.ld
+	$(LD) $(LDFLAGS) -o $@ $(HV_OBJS) $(LIBGCC)
+	@grub-file --is-x86-multiboot $@ 2>/dev/null || ! command -v grub-file >/dev/null || \
+	  { echo "$@ is not a valid Multiboot image" >&2; rm -f $@; exit 1; }
+
+# A disassembly with source, for reading and for matching panic addresses.
+$(B)/sharevisor.asm: $(HV)
+	objdump -S -M intel $< >$@
+
+# Rebuild the ISO when the command line changes, not only the files.
+$(B)/iso-args: FORCE
+	@mkdir -p $(B)
+	@echo '$(HV_ARGS) $(MODULES)' | cmp -s - $@ || echo '$(HV_ARGS) $(MODULES)' >$@
+
+iso: $(ISO)
+$(ISO): $(HV) $(MODULES) iso/grub.cfg.in tools/mkiso.sh $(B)/iso-args
+	tools/mkiso.sh $@ $(HV) "$(HV_ARGS)" $(MODULES)
+
+# QEMU: TCG by default (TOOLS.md: /dev/kvm here cannot run this kernel).
+QEMU := qemu-system-i386
+QEMU_MEM ?= 64M
+QEMU_ACCEL := $(if $(filter 1,$(KVM)),-accel kvm -cpu host,-accel tcg)
+QEMU_OPTS := $(QEMU_ACCEL) -m $(QEMU_MEM) -no-reboot \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+run: $(ISO)
+	@echo "Booting $(ISO) in QEMU; the serial console follows (Ctrl-A X quits)."
+	tools/qemu-status.sh $(QEMU) $(QEMU_OPTS) -cdrom $(ISO) -display none -serial mon:stdio
+
+bochs: $(ISO)
+	tools/bochs.sh $(ISO) $(B)/bochs
+
+# The gdb port depends on the user, so that users sharing a machine do
+# not collide (xv6 does the same).
+GDBPORT := $(shell expr `id -u` % 5000 + 25000)
+.gdbinit: tools/gdbinit.tmpl
+	sed -e 's/@GDBPORT@/$(GDBPORT)/' -e 's|@HV@|$(HV)|' $< >$@
+
+qemu-gdb: $(ISO) .gdbinit
+	@echo "QEMU is halted with a gdb stub on port $(GDBPORT). In another terminal, run: gdb"
+	$(QEMU) $(QEMU_OPTS) -cdrom $(ISO) -display none -serial mon:stdio -S -gdb tcp::$(GDBPORT)
+
+# Host unit tests: the hardware-free parts, under ASan and UBSan.
+HOST_CC := gcc
+HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	-Ikernel -Imm -Iinclude -Itests/unit
+UNIT_TESTS := $(B)/unit/test_memmap $(B)/unit/test_frame $(B)/unit/test_multiboot \
+	$(B)/unit/test_cmdline
+$(B)/unit/test_%: tests/unit/test_%.c tests/unit/unit.c tests/unit/unit.h \
+		kernel/multiboot.c kernel/cmdline.c kernel/format.c mm/memmap.c mm/frame.c \
+		kernel/*.h mm/*.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< tests/unit/unit.c \
+	  kernel/multiboot.c kernel/cmdline.c mm/memmap.c mm/frame.c
+
+unit: $(UNIT_TESTS)
+
+test: all $(UNIT_TESTS)
+	python3 tests/run.py
+
+clean:
+	rm -rf $(B) .gdbinit
+
+.PHONY: all iso run bochs qemu-gdb unit test clean FORCE
+.DELETE_ON_ERROR:
+
+-include $(HV_OBJS:.o=.d)

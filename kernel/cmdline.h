@@ -1,0 +1,31 @@
+/*
+ * cmdline.h: the hypervisor's command line (the words after the kernel
+ * path in grub.cfg, or QEMU's -append). Words are separated by spaces:
+ *
+ *   selftest=LIST   run self-tests at boot; LIST is comma-separated from
+ *                   frames (the frame allocator), paging (page-table
+ *                   helpers), timer (the PIT interrupt)
+ *   crash=WHAT      deliberately fault inside the hypervisor, to show the
+ *                   panic report: pagefault, divide, stackoverflow (runs
+ *                   into the stack guard page: a double fault)
+ *
+ * Unknown words and non-printable bytes are reported and ignored: a
+ * garbled command line never stops the boot.
+ */
+#ifndef SV_CMDLINE_H
+#define SV_CMDLINE_H
+
+#include <stdbool.h>
+
+enum crash_kind { CRASH_NONE, CRASH_PAGEFAULT, CRASH_DIVIDE, CRASH_STACK_OVERFLOW };
+
+struct boot_options {
+	bool selftest_frames, selftest_paging, selftest_timer;
+	enum crash_kind crash;
+	int problems;		/* words that were reported and ignored */
+};
+
+/* Parse cmdline (NUL-terminated) into opts. Reports every problem. */
+void cmdline_parse(const char *cmdline, struct boot_options *opts);
+
+#endif /* SV_CMDLINE_H */

@@ -1,0 +1,36 @@
+/*
+ * segment.h: the GDT, the task-state segments and the IDT.
+ *
+ * Segmentation is flat (base 0, limit 4 GiB) for every segment: protection
+ * comes from paging's U/S bit. The GDT exists for the privilege levels
+ * (ring 0 for the hypervisor, ring 3 for guests) and for the TSS, which
+ * tells the CPU which stack to use when a ring-3 guest traps.
+ */
+#ifndef SV_SEGMENT_H
+#define SV_SEGMENT_H
+
+#include <stdint.h>
+
+/* The hardware task-state segment (Intel SDM vol. 3, 8.2.1). */
+struct tss {
+	uint32_t link;
+	uint32_t esp0, ss0;	/* stack for traps from ring 3 */
+	uint32_t esp1, ss1, esp2, ss2;
+	uint32_t cr3, eip, eflags;
+	uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi;
+	uint32_t es, cs, ss, ds, fs, gs;
+	uint32_t ldt;
+	uint16_t trap, iomap_base;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct tss) == 104, "TSS layout is fixed by the CPU");
+
+/* kernel/gdt.c */
+void gdt_init(void);
+void tss_set_kernel_stack(uint32_t esp0);
+extern struct tss main_tss;	/* the state a double fault interrupted */
+
+/* kernel/trap.c */
+void idt_init(void);
+
+#endif /* SV_SEGMENT_H */

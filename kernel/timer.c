@@ -1,0 +1,42 @@
+/*
+ * timer.c: the PIT, channel 0, in rate-generator mode at HZ. Each tick
+ * will drive the scheduler and domain timers; for now it counts.
+ */
+#include "param.h"
+#include "timer.h"
+#include "trap.h"
+#include "x86.h"
+
+#define PIT_CH0		0x40
+#define PIT_CMD		0x43
+#define PIT_HZ		1193182	/* the PIT's input clock */
+#define PIT_CH0_RATE	0x34	/* channel 0, low then high byte, mode 2 */
+
+static volatile uint64_t ticks;
+
+static void timer_interrupt(struct trapframe *tf)
+{
+	(void)tf;
+	ticks++;
+}
+
+void timer_init(void)
+{
+	uint16_t divisor = (PIT_HZ + HZ / 2) / HZ;
+
+	outb(PIT_CMD, PIT_CH0_RATE);
+	outb(PIT_CH0, divisor & 0xFF);
+	outb(PIT_CH0, divisor >> 8);
+	irq_register(IRQ_TIMER, timer_interrupt);
+}
+
+uint64_t timer_ticks(void)
+{
+	/* A 64-bit read is two loads; stop the tick from landing between. */
+	uint32_t flags = read_eflags();
+	cli();
+	uint64_t t = ticks;
+	if (flags & EFLAGS_IF)
+		sti();
+	return t;
+}

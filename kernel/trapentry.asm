@@ -1,0 +1,68 @@
+; kernel/trapentry.asm: one small entry stub per interrupt vector, and the
+; common path that saves the CPU state as a struct trapframe (trap.h),
+; calls trap(tf) in C, and returns with iret.
+;
+; The CPU pushes an error code for some exceptions and not for others;
+; each stub pushes a dummy 0 where the CPU did not, so the frame always
+; has the same shape. Then it pushes the vector number.
+
+%include "asmdefs.inc"
+
+section .text
+
+; Exceptions that push an error code (Intel SDM vol. 3, table 6-1).
+%macro HAS_ERROR_CODE 1
+%if %1 == 8 || (%1 >= 10 && %1 <= 14) || %1 == 17 || %1 == 21 || %1 == 29 || %1 == 30
+%assign has_err 1
+%else
+%assign has_err 0
+%endif
+%endmacro
+
+%assign v 0
+%rep 256
+vector_ %+ v:
+	HAS_ERROR_CODE v
+%if has_err == 0
+	push dword 0
+%endif
+	push dword v
+	jmp trap_common
+%assign v v + 1
+%endrep
+
+trap_common:
+	push ds
+	push es
+	push fs
+	push gs
+	pushad
+	mov ax, SEL_KDATA	; the hypervisor's own data segments
+	mov ds, ax
+	mov es, ax
+	mov fs, ax
+	mov gs, ax
+	push esp		; trap(struct trapframe *tf)
+	extern trap
+	call trap
+	add esp, 4
+global trap_return
+trap_return:			; also the way into a new domain (later issues)
+	popad
+	pop gs
+	pop fs
+	pop es
+	pop ds
+	add esp, 8		; vector number and error code
+	iretd
+
+section .rodata
+global trap_vectors		; trap_vectors[v] is vector v's stub
+trap_vectors:
+%assign v 0
+%rep 256
+	dd vector_ %+ v
+%assign v v + 1
+%endrep
+
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -1,0 +1,184 @@
+/*
+ * frame.c: the frame table and the free-frame allocator (see frame.h).
+ *
+ * The table lives in physical memory chosen at boot (kernel/main.c asks
+ * ranges_find_free for a hole), so its size follows the machine's RAM.
+ * It is the one global of this file, set up by frame_init.
+ */
+#include "frame.h"
+#include "klib.h"
+
+#define PAGE_BYTES 4096u
+
+static struct frame *frames;	/* frames[pfn] */
+static uint32_t nframes;
+static uint32_t free_head = FRAME_NONE;
+static uint32_t nfree;
+
+static const char *const type_names[FRAME_NTYPES] = {
+	[FRAME_ABSENT] = "absent",	[FRAME_FREE] = "free",
+	[FRAME_FIRMWARE] = "firmware",	[FRAME_HYPERVISOR] = "hypervisor",
+	[FRAME_BOOTINFO] = "bootinfo",	[FRAME_MODULE] = "module",
+	[FRAME_FRAMETABLE] = "frametable", [FRAME_PAGETABLE] = "pagetable",
+	[FRAME_SELFTEST] = "selftest",
+};
+
+const char *frame_type_name(enum frame_type type)
+{
+	return (unsigned)type < FRAME_NTYPES ? type_names[type] : "?";
+}
+
+uint32_t frame_table_bytes(uint64_t ram_end)
+{
+	uint64_t n = (ram_end + PAGE_BYTES - 1) / PAGE_BYTES;
+	return (uint32_t)(n * sizeof(struct frame));
+}
+
+/* Mark frames first..last-1 (clamped to the table) with type. */
+static void mark(uint64_t first, uint64_t last, enum frame_type type, uint16_t owner)
+{
+	last = MIN(last, (uint64_t)nframes);
+	for (uint64_t pfn = first; pfn < last; pfn++) {
+		frames[pfn].type = type;
+		frames[pfn].owner = owner;
+	}
+}
+
+uint32_t frame_init(struct frame *table, const struct range_list *usable,
+		    const struct range_list *reserved)
+{
+	uint64_t ram_end = 0;
+	for (int i = 0; i < usable->n; i++)
+		ram_end = MAX(ram_end, usable->r[i].end);
+
+	frames = table;
+	nframes = (uint32_t)((ram_end + PAGE_BYTES - 1) / PAGE_BYTES);
+	memset(frames, 0, (size_t)nframes * sizeof(struct frame));
+	mark(0, nframes, FRAME_ABSENT, DOMID_NONE);
+
+	/* Usable RAM: only whole frames inside a range. */
+	for (int i = 0; i < usable->n; i++)
+		mark((usable->r[i].start + PAGE_BYTES - 1) / PAGE_BYTES,
+		     usable->r[i].end / PAGE_BYTES, FRAME_FREE, DOMID_NONE);
+	/* Reserved: every frame a reserved range touches. */
+	for (int i = 0; i < reserved->n; i++)
+		mark(reserved->r[i].start / PAGE_BYTES,
+		     (reserved->r[i].end + PAGE_BYTES - 1) / PAGE_BYTES,
+		     (enum frame_type)reserved->r[i].type, DOMID_HYPERVISOR);
+	/* The first MiB stays with the firmware, whatever the map says. */
+	for (uint32_t pfn = 0; pfn < LOW_MEMORY_END / PAGE_BYTES && pfn < nframes; pfn++)
+		if (frames[pfn].type == FRAME_FREE)
+			mark(pfn, pfn + 1, FRAME_FIRMWARE, DOMID_NONE);
+
+	/* Link free frames, lowest first. */
+	free_head = FRAME_NONE;
+	nfree = 0;
+	for (uint32_t pfn = nframes; pfn-- > 0;) {
+		if (frames[pfn].type != FRAME_FREE)
+			continue;
+		frames[pfn].next_free = free_head;
+		free_head = pfn;
+		nfree++;
+	}
+	return nfree;
+}
+
+uint32_t frame_alloc(uint16_t owner, enum frame_type type)
+{
+	if (free_head == FRAME_NONE)
+		return FRAME_NONE;
+	if (type == FRAME_FREE || type == FRAME_ABSENT || type >= FRAME_NTYPES)
+		panic("frame_alloc: bad type %d", type);
+	uint32_t pfn = free_head;
+	struct frame *f = &frames[pfn];
+	if (f->type != FRAME_FREE)	/* the free list is corrupt */
+		panic("frame_alloc: frame %#x on the free list is %s",
+		      pfn, frame_type_name(f->type));
+	free_head = f->next_free;
+	nfree--;
+	*f = (struct frame){ .owner = owner, .type = type,
+			     .next_free = FRAME_NONE };
+	return pfn;
+}
+
+void frame_free(uint32_t pfn)
+{
+	if (pfn >= nframes)
+		panic("frame_free: frame %#x beyond the table (%u frames)", pfn, nframes);
+	struct frame *f = &frames[pfn];
+	if (f->type == FRAME_FREE || f->type == FRAME_ABSENT)
+		panic("frame_free: frame %#x is %s", pfn, frame_type_name(f->type));
+	if (f->refcount)
+		panic("frame_free: frame %#x still has %u references", pfn, f->refcount);
+	*f = (struct frame){ .owner = DOMID_NONE, .type = FRAME_FREE,
+			     .next_free = free_head };
+	free_head = pfn;
+	nfree++;
+}
+
+struct frame *frame_info(uint32_t pfn)
+{
+	return pfn < nframes ? &frames[pfn] : NULL;
+}
+
+uint32_t frames_free(void) { return nfree; }
+uint32_t frames_total(void) { return nframes; }
+
+uint32_t frames_of_type(enum frame_type type)
+{
+	uint32_t n = 0;
+	for (uint32_t pfn = 0; pfn < nframes; pfn++)
+		n += frames[pfn].type == type;
+	return n;
+}
+
+bool frame_selftest(const struct range_list *reserved, void (*visit)(uint32_t pfn))
+{
+	uint32_t before = nfree, allocated = 0, freed = 0;
+	const char *why = NULL;
+	uint32_t bad = FRAME_NONE;
+
+	for (;;) {
+		uint32_t pfn = frame_alloc(DOMID_HYPERVISOR, FRAME_SELFTEST);
+		if (pfn == FRAME_NONE)
+			break;
+		allocated++;
+		uint64_t pa = (uint64_t)pfn * PAGE_BYTES;
+		if (!why && pfn >= nframes)
+			why = "frame beyond the table", bad = pfn;
+		else if (!why && pa < LOW_MEMORY_END)
+			why = "frame in the first MiB", bad = pfn;
+		else if (!why && ranges_overlap(reserved, pa, pa + PAGE_BYTES))
+			why = "frame inside a reserved range", bad = pfn;
+		if (visit && pfn < nframes)
+			visit(pfn);
+	}
+	/* A frame handed out twice would have been counted twice, so the
+	 * number of distinct SELFTEST entries must equal the count. */
+	uint32_t distinct = frames_of_type(FRAME_SELFTEST);
+	if (!why && allocated != before)
+		why = "allocated count differs from the free count";
+	if (!why && distinct != allocated)
+		why = "a frame was handed out twice";
+	if (!why && nfree != 0)
+		why = "free count not zero when the allocator is empty";
+
+	for (uint32_t pfn = 0; pfn < nframes; pfn++) {
+		if (frames[pfn].type == FRAME_SELFTEST) {
+			frame_free(pfn);
+			freed++;
+		}
+	}
+	if (!why && (freed != allocated || nfree != before))
+		why = "free count not restored";
+
+	if (why) {
+		printk("selftest frames: FAIL: %s (frame %#x); free before %u, "
+		       "allocated %u, freed %u, free after %u\n",
+		       why, bad, before, allocated, freed, nfree);
+		return false;
+	}
+	printk("selftest frames: PASS: free before %u, allocated %u, freed %u, "
+	       "free after %u\n", before, allocated, freed, nfree);
+	return true;
+}

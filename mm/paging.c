@@ -1,0 +1,156 @@
+/*
+ * paging.c: build and change page tables (see paging.h).
+ *
+ * Page tables are frames from the frame allocator, typed FRAME_PAGETABLE,
+ * reached through the direct map. Changing an entry of the directory in
+ * use needs its TLB entry flushed (invlpg), or the CPU keeps using the
+ * old translation.
+ */
+#include "frame.h"
+#include "klib.h"
+#include "memlayout.h"
+#include "paging.h"
+#include "sharevisor.h"
+#include "x86.h"
+
+pde_t *kernel_pgdir;
+
+/* A zeroed frame for a page table or directory, or NULL. */
+static void *alloc_table(void)
+{
+	uint32_t pfn = frame_alloc(DOMID_HYPERVISOR, FRAME_PAGETABLE);
+	if (pfn == FRAME_NONE)
+		return NULL;
+	void *p = P2V((uint32_t)pfn << PAGE_SHIFT);
+	memset(p, 0, PAGE_SIZE);
+	return p;
+}
+
+static void free_table(void *table)
+{
+	frame_free(V2P(table) >> PAGE_SHIFT);
+}
+
+static bool is_current(pde_t *pgdir)
+{
+	return read_cr3() == V2P(pgdir);
+}
+
+void pgdir_switch(pde_t *pgdir)
+{
+	write_cr3(V2P(pgdir));
+}
+
+void paging_init(uint64_t ram_end)
+{
+	extern char _readonly_start[], _readonly_end[], boot_stack_guard[], _end[];
+	uint32_t image_top = V2P(_end);
+
+	if (image_top > LARGE_PAGE_SIZE)
+		panic("paging_init: the image ends at %#x, past the first 4 MiB", image_top);
+	kernel_pgdir = alloc_table();
+	pte_t *low = alloc_table();
+	if (!kernel_pgdir || !low)
+		panic("paging_init: no frames for the hypervisor page tables");
+
+	/* The first 4 MiB in 4 KiB pages, so that each part of the image
+	 * gets its own protection. */
+	for (uint32_t i = 0; i < NPTENTRIES; i++) {
+		uint32_t va = KERNBASE + i * PAGE_SIZE;
+		uint32_t flags = PTE_P | PTE_W;
+		if (va >= (uint32_t)(uintptr_t)_readonly_start &&
+		    va < (uint32_t)(uintptr_t)_readonly_end)
+			flags = PTE_P;
+		if (va == (uint32_t)(uintptr_t)boot_stack_guard)
+			flags = 0;
+		low[i] = (i * PAGE_SIZE) | flags;
+	}
+	kernel_pgdir[PDX(KERNBASE)] = V2P(low) | PTE_P | PTE_W;
+
+	/* The rest of RAM in 4 MiB pages. */
+	uint64_t top = MIN(ROUNDUP(ram_end, LARGE_PAGE_SIZE), (uint64_t)DIRECTMAP_LIMIT);
+	for (uint64_t pa = LARGE_PAGE_SIZE; pa < top; pa += LARGE_PAGE_SIZE)
+		kernel_pgdir[PDX(KERNBASE + pa)] = (uint32_t)pa | PTE_P | PTE_W | PTE_PS;
+
+	pgdir_switch(kernel_pgdir);
+}
+
+pde_t *pgdir_create(void)
+{
+	pde_t *pgdir = alloc_table();
+	if (!pgdir)
+		return NULL;
+	for (uint32_t i = PDX(KERNBASE); i < NPDENTRIES; i++)
+		pgdir[i] = kernel_pgdir[i];
+	return pgdir;
+}
+
+void pgdir_destroy(pde_t *pgdir)
+{
+	if (pgdir == kernel_pgdir || is_current(pgdir))
+		panic("pgdir_destroy: %p is in use", (void *)pgdir);
+	for (uint32_t i = 0; i < PDX(KERNBASE); i++)
+		if (pgdir[i] & PTE_P)
+			free_table(P2V(PTE_ADDR(pgdir[i])));
+	free_table(pgdir);
+}
+
+/* The page-table entry slot for va, creating its table if asked. */
+static pte_t *walk(pde_t *pgdir, uint32_t va, bool create)
+{
+	pde_t *pde = &pgdir[PDX(va)];
+	if (!(*pde & PTE_P)) {
+		if (!create)
+			return NULL;
+		pte_t *table = alloc_table();
+		if (!table)
+			return NULL;
+		/* The directory entry is as permissive as any page under it
+		 * may need; the table entries decide. */
+		*pde = V2P(table) | PTE_P | PTE_W | PTE_U;
+	}
+	pte_t *table = P2V(PTE_ADDR(*pde));
+	return &table[PTX(va)];
+}
+
+static bool valid_guest_page(uint32_t va)
+{
+	return va % PAGE_SIZE == 0 && va < KERNBASE;
+}
+
+int page_map(pde_t *pgdir, uint32_t va, uint32_t pa, uint32_t flags)
+{
+	if (!valid_guest_page(va) || pa % PAGE_SIZE)
+		return SV_EINVAL;
+	pte_t *pte = walk(pgdir, va, true);
+	if (!pte)
+		return SV_ENOMEM;
+	if (*pte & PTE_P)
+		return SV_EEXIST;
+	*pte = pa | (flags & (PTE_W | PTE_U)) | PTE_P;
+	/* A not-present entry is never cached in the TLB: no flush needed. */
+	return SV_OK;
+}
+
+int page_unmap(pde_t *pgdir, uint32_t va, uint32_t *old_pa)
+{
+	if (!valid_guest_page(va))
+		return SV_EINVAL;
+	pte_t *pte = walk(pgdir, va, false);
+	if (!pte || !(*pte & PTE_P))
+		return SV_ENOENT;
+	if (old_pa)
+		*old_pa = PTE_ADDR(*pte);
+	*pte = 0;
+	if (is_current(pgdir))
+		invlpg(va);
+	return SV_OK;
+}
+
+pte_t *page_lookup(pde_t *pgdir, uint32_t va)
+{
+	if (va >= KERNBASE)
+		return NULL;
+	pte_t *pte = walk(pgdir, va, false);
+	return pte && (*pte & PTE_P) ? pte : NULL;
+}

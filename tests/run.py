@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""tests/run.py: the Sharevisor test harness (run by `make test`).
+
+It runs the host unit tests (build/unit/test_*), then every boot test in
+tests/boot_tests.py under QEMU and under Bochs: for each test it builds an
+ISO with the test's hypervisor command line and modules, boots it headless
+with the serial console captured to a file, enforces a timeout, and checks
+the log (the exit status the hypervisor printed, and whatever the test's
+check function looks for). One verdict line per test; at the end
+
+    N passed, N failed
+
+and a non-zero exit status if anything failed. The serial logs of failed
+runs are kept in build/test-logs/ (all logs with --keep-logs).
+
+Usage: tests/run.py [-j JOBS] [-k SUBSTRING] [--emulator qemu|bochs]
+                    [--no-unit] [--keep-logs] [--list]
+"""
+import argparse
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(TOP, "build")
+HV = os.path.join(BUILD, "sharevisor.elf")
+LOGS = os.path.join(BUILD, "test-logs")
+sys.path.insert(0, os.path.join(TOP, "tests"))
+
+import boot_tests  # noqa: E402  (the test definitions)
+
+QEMU_TIMEOUT = 60    # seconds: a backstop; every boot powers off by itself
+BOCHS_TIMEOUT = 120
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def clean_log(raw):
+    """Serial bytes -> text lines: drop GRUB's terminal escapes and CRs."""
+    text = raw.decode("latin-1")
+    return ANSI.sub("", text).replace("\r", "")
+
+
+def exit_status(log):
+    """The hypervisor's own verdict: the last 'sharevisor: exit status N'."""
+    found = re.findall(r"^sharevisor: exit status (\d+)", log, re.M)
+    return int(found[-1]) if found else None
+
+
+class Run:
+    """One boot of one test under one emulator."""
+
+    def __init__(self, test, emulator):
+        self.test, self.emulator = test, emulator
+        self.name = "%s [%s]" % (test.name, emulator)
+        self.errors = []
+        self.log = ""
+        self.seconds = 0.0
+
+
+ISO_LOCKS = {}       # test name -> lock: one ISO per test, shared by emulators
+
+
+def build_iso(test, workroot):
+    """Build the test's ISO once (the QEMU and Bochs runs share it)."""
+    with ISO_LOCKS.setdefault(test.name, threading.Lock()):
+        isodir = os.path.join(workroot, re.sub(r"\W", "_", test.name))
+        iso = os.path.join(isodir, "test.iso")
+        if not os.path.exists(iso):
+            os.makedirs(isodir, exist_ok=True)
+            args = ["tools/mkiso.sh", iso, HV, test.hv_args]
+            for path, margs in test.module_files(isodir):
+                args += [path, margs]
+            p = subprocess.run(args, cwd=TOP, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+            if p.returncode:
+                raise RuntimeError("mkiso.sh failed: " + p.stdout.decode()[-2000:])
+        return iso
+
+
+def boot_qemu(test, workdir, iso):
+    log = os.path.join(workdir, "qemu-com1.log")
+    cmd = ["qemu-system-i386", "-accel", "tcg", "-m", "%dM" % test.mem_mb,
+           "-display", "none", "-serial", "file:" + log, "-no-reboot",
+           "-monitor", "none",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if test.direct:     # QEMU's own Multiboot loader instead of GRUB
+        cmd += ["-kernel", HV, "-append", test.hv_args]
+        # -initrd separates modules with commas; ",," is a literal comma.
+        mods = ",".join(("%s %s" % (p, a)).replace(",", ",,")
+                        for p, a in test.module_files(workdir))
+        if mods:
+            cmd += ["-initrd", mods]
+    else:
+        cmd += ["-cdrom", iso]
+    try:
+        p = subprocess.run(cmd, cwd=workdir, timeout=QEMU_TIMEOUT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        rc = p.returncode
+        stderr = p.stderr.decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        rc, stderr = None, ""
+    text = clean_log(open(log, "rb").read()) if os.path.exists(log) else ""
+    errors = []
+    if rc is None:
+        errors.append("timed out after %d s" % QEMU_TIMEOUT)
+    elif rc % 2 == 0:
+        errors.append("QEMU exited with %d (reset, triple fault or error) %s"
+                      % (rc, stderr.strip()))
+    elif exit_status(text) is not None and rc >> 1 != exit_status(text):
+        errors.append("QEMU's exit code %d does not match the printed status %d"
+                      % (rc, exit_status(text)))
+    return text, errors
+
+
+def boot_bochs(test, workdir, iso):
+    bdir = os.path.join(workdir, "bochs")
+    try:
+        p = subprocess.run([os.path.join(TOP, "tools/bochs.sh"), iso, bdir,
+                            str(test.mem_mb)], cwd=workdir, timeout=BOCHS_TIMEOUT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        rc = p.returncode
+    except subprocess.TimeoutExpired:
+        rc = None
+        subprocess.run(["pkill", "-f", bdir + "/bochsrc"])
+    log = os.path.join(bdir, "com1.log")
+    text = clean_log(open(log, "rb").read()) if os.path.exists(log) else ""
+    errors = []
+    if rc is None:
+        errors.append("timed out after %d s" % BOCHS_TIMEOUT)
+    return text, errors
+
+
+def run_one(run, workroot):
+    test = run.test
+    workdir = tempfile.mkdtemp(prefix=re.sub(r"\W", "_", run.name) + ".", dir=workroot)
+    start = time.time()
+    try:
+        iso = None if test.direct else build_iso(test, workroot)
+        boot = boot_qemu if run.emulator == "qemu" else boot_bochs
+        run.log, run.errors = boot(test, workdir, iso)
+        status = exit_status(run.log)
+        if status is None:
+            run.errors.append("no 'sharevisor: exit status' line in the serial log")
+        elif status != test.expect_status:
+            run.errors.append("exit status %d, expected %d" % (status, test.expect_status))
+        ctx = boot_tests.Context(run.log, run.emulator, test.mem_mb, workdir, HV)
+        run.errors += test.check(ctx) or []
+    except Exception as e:  # a harness bug must still give a verdict
+        run.errors.append("harness error: %r" % e)
+    run.seconds = time.time() - start
+    shutil.rmtree(workdir, ignore_errors=True)
+    return run
+
+
+def save_log(run, keep_all):
+    if run.errors or keep_all:
+        os.makedirs(LOGS, exist_ok=True)
+        path = os.path.join(LOGS, re.sub(r"[^\w.-]", "_", run.name) + ".log")
+        with open(path, "w") as f:
+            f.write(run.log)
+        return path
+    return None
+
+
+def run_unit_tests():
+    """Each 'ok ...' / 'not ok ...' line of a unit test binary is one test."""
+    passed = failed = 0
+    unit_dir = os.path.join(BUILD, "unit")
+    binaries = sorted(f for f in os.listdir(unit_dir)) if os.path.isdir(unit_dir) else []
+    if not binaries:
+        print("FAIL unit tests: none built in build/unit (run make unit)")
+        return 0, 1
+    for name in binaries:
+        p = subprocess.run([os.path.join(unit_dir, name)], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=120)
+        out = p.stdout.decode(errors="replace")
+        ok = len(re.findall(r"^ok ", out, re.M))
+        bad = re.findall(r"^not ok .*$", out, re.M)
+        passed += ok
+        failed += len(bad)
+        for line in bad:
+            print("FAIL unit %s: %s" % (name, line))
+        if p.returncode != 0 and not bad:
+            failed += 1
+            print("FAIL unit %s: exit code %d\n%s" % (name, p.returncode, out[-3000:]))
+        print("unit %-16s %d checks passed%s" % (name, ok, ", %d failed" % len(bad) if bad else ""))
+    return passed, failed
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-j", "--jobs", type=int, default=max(2, os.cpu_count() or 2))
+    ap.add_argument("-k", dest="pattern", default="", help="only tests whose name contains this")
+    ap.add_argument("--emulator", choices=["qemu", "bochs"], help="only this emulator")
+    ap.add_argument("--no-unit", action="store_true", help="skip the host unit tests")
+    ap.add_argument("--keep-logs", action="store_true", help="keep the logs of passed runs too")
+    ap.add_argument("--list", action="store_true", help="list the boot tests and exit")
+    args = ap.parse_args()
+
+    tests = [t for t in boot_tests.TESTS if args.pattern in t.name]
+    runs = [Run(t, e) for t in tests for e in t.emulators
+            if not args.emulator or e == args.emulator]
+    if args.list:
+        for r in runs:
+            print(r.name)
+        return 0
+
+    start = time.time()
+    passed = failed = 0
+    if not args.no_unit and not args.pattern:
+        passed, failed = run_unit_tests()
+
+    if os.path.isdir(LOGS):
+        shutil.rmtree(LOGS)
+    workroot = tempfile.mkdtemp(prefix="sv-tests.")
+    # Bochs runs are the slowest: start them first so they overlap the rest.
+    runs.sort(key=lambda r: r.emulator != "bochs")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = [pool.submit(run_one, r, workroot) for r in runs]
+        for future in concurrent.futures.as_completed(futures):
+            run = future.result()
+            path = save_log(run, args.keep_logs)
+            if run.errors:
+                failed += 1
+                print("FAIL %-40s %5.1fs" % (run.name, run.seconds))
+                for e in run.errors:
+                    print("     " + e)
+                print("     serial log: %s" % os.path.relpath(path, TOP))
+            else:
+                passed += 1
+                print("PASS %-40s %5.1fs" % (run.name, run.seconds))
+            sys.stdout.flush()
+    shutil.rmtree(workroot, ignore_errors=True)
+    print("tests took %.0f s" % (time.time() - start))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# tools/bochs.sh: boot an ISO in Bochs, headless, until the hypervisor
+# powers off.
+#
+#   tools/bochs.sh ISO WORKDIR [MEGS]
+#
+# WORKDIR receives bochsrc, com1.log (the serial console) and bochs.log.
+# Bochs's own exit status is always 1, so this script reads the
+# hypervisor's "sharevisor: exit status N" line from com1.log and exits
+# with N (or 125 if there is no such line). When run on a terminal, the
+# serial console is shown as it is written.
+set -u
+iso=$1 work=$2 megs=${3:-64}
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+rm -f "$work/com1.log"
+
+# The Debian build has no "nogui" display; RFB with timeout=0 runs
+# headless and does not wait for a viewer. Its debugger is compiled in,
+# so Bochs would stop at its prompt first: cont.rc answers "c".
+cat >"$work/bochsrc" <<RC
+megs: $megs
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+ata0-master: type=cdrom, path=$(realpath "$iso"), status=inserted
+boot: cdrom
+cpu: count=1, ips=50000000, reset_on_triple_fault=0
+clock: sync=none
+com1: enabled=1, mode=file, dev=$work/com1.log
+port_e9_hack: enabled=1
+display_library: rfb, options="timeout=0"
+sound: driver=dummy
+speaker: enabled=0
+log: $work/bochs.log
+panic: action=fatal
+magic_break: enabled=1
+RC
+echo c >"$work/cont.rc"
+
+if [ -t 1 ]; then
+	touch "$work/com1.log"
+	tail -f "$work/com1.log" &
+	tail_pid=$!
+fi
+bochs -q -f "$work/bochsrc" -rc "$work/cont.rc" </dev/null >"$work/bochs.out" 2>&1
+[ -n "${tail_pid:-}" ] && { sleep 0.2; kill "$tail_pid"; }
+
+status=$(sed -n 's/^sharevisor: exit status \([0-9]*\).*/\1/p' "$work/com1.log" 2>/dev/null | tail -n 1)
+if [ -z "$status" ]; then
+	echo "bochs.sh: no exit line in $work/com1.log (see $work/bochs.log)" >&2
+	exit 125
+fi
+exit "$status"
