@@ -24,8 +24,15 @@ static void pad(struct out *o, char c, int n)
 		put(o, c);
 }
 
-/* Emit one number in the given base, honouring width and flags. */
-static void put_number(struct out *o, unsigned long long v, bool negative,
+static void put_str(struct out *o, const char *s)
+{
+	while (*s)
+		put(o, *s++);
+}
+
+/* Emit one number in the given base, honouring width and flags. The
+ * prefix ("-", "0x" or "") goes before zero padding, after space padding. */
+static void put_number(struct out *o, unsigned long long v, const char *prefix,
 		       unsigned base, bool upper, int width, bool left,
 		       char padc)
 {
@@ -37,13 +44,13 @@ static void put_number(struct out *o, unsigned long long v, bool negative,
 		tmp[n++] = digits[v % base];
 		v /= base;
 	} while (v);
-	int total = n + (negative ? 1 : 0);
-	if (negative && padc == '0')
-		put(o, '-');
+	int total = n + (int)strlen(prefix);
+	if (padc == '0')
+		put_str(o, prefix);
 	if (!left)
 		pad(o, padc, width - total);
-	if (negative && padc != '0')
-		put(o, '-');
+	if (padc != '0')
+		put_str(o, prefix);
 	while (n)
 		put(o, tmp[--n]);
 	if (left)
@@ -111,28 +118,28 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			s = lng >= 2 ? va_arg(ap, long long)
 			    : lng == 1 ? va_arg(ap, long) : va_arg(ap, int);
 			u = s < 0 ? 0ULL - (unsigned long long)s : (unsigned long long)s;
-			put_number(&o, u, s < 0, 10, false, width, left, padc);
+			put_number(&o, u, s < 0 ? "-" : "", 10, false, width, left, padc);
 			break;
 		case 'u':
 		case 'x':
 		case 'X':
-		case 'o':
+		case 'o': {
 			u = lng >= 2 ? va_arg(ap, unsigned long long)
 			    : lng == 1 ? va_arg(ap, unsigned long)
 			    : va_arg(ap, unsigned int);
-			if (alt && (*fmt == 'x' || *fmt == 'X')) {
-				put(&o, '0');
-				put(&o, 'x');
-				width -= 2;
-			}
-			put_number(&o, u, false,
-				   *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16,
+			const char *prefix = "";
+			if (alt && *fmt == 'x')
+				prefix = "0x";
+			else if (alt && *fmt == 'X')
+				prefix = "0X";
+			put_number(&o, u, prefix, *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16,
 				   *fmt == 'X', width, left, padc);
 			break;
+		}
 		case 'p':
 			put(&o, '0');
 			put(&o, 'x');
-			put_number(&o, (uintptr_t)va_arg(ap, void *), false, 16,
+			put_number(&o, (uintptr_t)va_arg(ap, void *), "", 16,
 				   false, 8, false, '0');
 			break;
 		case 'c':

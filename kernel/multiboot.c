@@ -75,6 +75,7 @@ static void read_memory_map(struct boot_info *bi, const struct multiboot_info *m
 {
 	uint32_t off = 0;
 	int index = 0;
+	uint64_t ceiling = FOUR_GIB;	/* lowered when a reserved entry is dropped */
 
 	if (!boot_phys(mbi->mmap_addr, mbi->mmap_length)) {
 		warn(bi, "memory map at %#x (%u bytes) is unreadable: ignored",
@@ -109,15 +110,17 @@ static void read_memory_map(struct boot_info *bi, const struct multiboot_info *m
 		else if (e.addr >= FOUR_GIB)
 			;	/* above 4 GiB: not addressable without PAE, silently unused */
 		else if (e.type == MMAP_AVAILABLE) {
-			if (!ranges_add(avail, e.addr, MIN(end, FOUR_GIB), 0))
+			if (!ranges_add(avail, e.addr, MIN(end, ceiling), 0))
 				warn(bi, "memory map entry %d: too many entries, ignored", index);
 		} else {
 			if (!ranges_add(firmware, e.addr, MIN(end, FOUR_GIB), 0))
 				warn(bi, "memory map entry %d: too many entries; "
 				     "treating all RAM above %#llx as reserved", index,
 				     (unsigned long long)e.addr);
-			if (firmware->overflow)	/* be safe: give up what we cannot check */
-				ranges_clip(avail, 0, e.addr);
+			if (firmware->overflow) {	/* be safe: give up what we cannot check */
+				ceiling = MIN(ceiling, e.addr);
+				ranges_clip(avail, 0, ceiling);
+			}
 		}
 		index++;
 	}

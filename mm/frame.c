@@ -85,11 +85,13 @@ uint32_t frame_init(struct frame *table, const struct range_list *usable,
 
 uint32_t frame_alloc(uint16_t owner, enum frame_type type)
 {
-	if (free_head == FRAME_NONE)
-		return FRAME_NONE;
 	if (type == FRAME_FREE || type == FRAME_ABSENT || type >= FRAME_NTYPES)
 		panic("frame_alloc: bad type %d", type);
+	if (free_head == FRAME_NONE)
+		return FRAME_NONE;
 	uint32_t pfn = free_head;
+	if (pfn >= nframes)		/* the free list is corrupt */
+		panic("frame_alloc: free list points to frame %#x, beyond the table", pfn);
 	struct frame *f = &frames[pfn];
 	if (f->type != FRAME_FREE)	/* the free list is corrupt */
 		panic("frame_alloc: frame %#x on the free list is %s",
@@ -106,7 +108,10 @@ void frame_free(uint32_t pfn)
 	if (pfn >= nframes)
 		panic("frame_free: frame %#x beyond the table (%u frames)", pfn, nframes);
 	struct frame *f = &frames[pfn];
-	if (f->type == FRAME_FREE || f->type == FRAME_ABSENT)
+	/* Firmware frames and the frame table were never the allocator's to
+	 * give, so they are never its to take back. */
+	if (f->type == FRAME_FREE || f->type == FRAME_ABSENT ||
+	    f->type == FRAME_FIRMWARE || f->type == FRAME_FRAMETABLE)
 		panic("frame_free: frame %#x is %s", pfn, frame_type_name(f->type));
 	if (f->refcount)
 		panic("frame_free: frame %#x still has %u references", pfn, f->refcount);

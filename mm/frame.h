@@ -67,8 +67,9 @@ uint32_t frame_init(struct frame *table, const struct range_list *usable,
  * Returns its frame number, or FRAME_NONE when none is left. */
 uint32_t frame_alloc(uint16_t owner, enum frame_type type);
 
-/* Give a frame back. Freeing a frame that is free, absent, or still
- * referenced is a hypervisor bug: it panics. */
+/* Give a frame back. Freeing a frame that is free, absent, firmware's,
+ * part of the frame table, or still referenced is a hypervisor bug: it
+ * panics. */
 void frame_free(uint32_t pfn);
 
 /* The entry of frame pfn, or NULL if pfn is beyond the table. */

@@ -123,8 +123,11 @@ uint64_t ranges_find_free(const struct range_list *usable,
 	if (size == 0 || align == 0 || (align & (align - 1)))
 		return 0;
 	for (int i = 0; i < usable->n; i++) {
-		uint64_t a = ROUNDUP(MAX(usable->r[i].start, align), align);
-		while (a + size <= usable->r[i].end) {
+		uint64_t end = usable->r[i].end;
+		/* Never in the first page. Rounding up wraps to 0 only past
+		 * the top of the address space, and a + size must not wrap. */
+		uint64_t a = ROUNDUP(MAX(usable->r[i].start, 4096), align);
+		while (a != 0 && a <= end && size <= end - a) {
 			const struct mem_range *o = ranges_overlap(avoid, a, a + size);
 			if (!o)
 				return a;
