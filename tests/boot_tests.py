@@ -311,7 +311,7 @@ TESTS = [
                      r"^cmdline: unknown crash kind 'nothing' ignored$",
                      r"^cmdline: byte 0x1 at offset \d+ is not printable",
                      r"^selftest frames: PASS",
-                     r"^boot: complete, 4 warnings$"),
+                     r"^boot: complete, 4 warnings,"),
          hv_args="fnord selftest=bogus,frames crash=nothing \x01 selftest=timer"),
     Test("bad-cmdline-too-long",
          check_lines(r"^boot: the command line is longer than 255 bytes: cut$",
