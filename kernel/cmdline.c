@@ -18,18 +18,33 @@ static void problem(struct boot_options *o, const char *what, const char *w, siz
 	o->problems++;
 }
 
+/* The index of the word w[0..n) in names[0..count), or -1. */
+static int lookup(const char *w, size_t n, const char *const *names, int count)
+{
+	for (int i = 0; i < count; i++)
+		if (names[i] && word_is(w, n, names[i]))
+			return i;
+	return -1;
+}
+
+static const char *const crash_names[] = {
+	[CRASH_PAGEFAULT] = "pagefault",
+	[CRASH_DIVIDE] = "divide",
+	[CRASH_STACK_OVERFLOW] = "stackoverflow",
+};
+
 static void parse_selftests(struct boot_options *o, const char *v, size_t n)
 {
+	static const char *const names[] = { "frames", "paging", "timer" };
+	bool *flags[] = { &o->selftest_frames, &o->selftest_paging, &o->selftest_timer };
+
 	while (n > 0) {
 		size_t len = 0;
 		while (len < n && v[len] != ',')
 			len++;
-		if (word_is(v, len, "frames"))
-			o->selftest_frames = true;
-		else if (word_is(v, len, "paging"))
-			o->selftest_paging = true;
-		else if (word_is(v, len, "timer"))
-			o->selftest_timer = true;
+		int i = lookup(v, len, names, ARRAY_SIZE(names));
+		if (i >= 0)
+			*flags[i] = true;
 		else if (len > 0)
 			problem(o, "unknown self-test", v, len);
 		v += len;
@@ -52,12 +67,9 @@ static void parse_word(struct boot_options *o, const char *w, size_t n)
 	if (word_is(w, key, "selftest") && key < n) {
 		parse_selftests(o, val, vlen);
 	} else if (word_is(w, key, "crash") && key < n) {
-		if (word_is(val, vlen, "pagefault"))
-			o->crash = CRASH_PAGEFAULT;
-		else if (word_is(val, vlen, "divide"))
-			o->crash = CRASH_DIVIDE;
-		else if (word_is(val, vlen, "stackoverflow"))
-			o->crash = CRASH_STACK_OVERFLOW;
+		int kind = lookup(val, vlen, crash_names, ARRAY_SIZE(crash_names));
+		if (kind > 0)
+			o->crash = (enum crash_kind)kind;
 		else
 			problem(o, "unknown crash kind", val, vlen);
 	} else {

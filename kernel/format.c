@@ -57,9 +57,27 @@ static void put_number(struct out *o, unsigned long long v, const char *prefix,
 		pad(o, ' ', width - total);
 }
 
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+/* A width or precision: decimal digits, or '*' for the next int argument. */
+static int read_count(const char **fmt, va_list *ap)
+{
+	int n = 0;
+	if (**fmt == '*') {
+		(*fmt)++;
+		return va_arg(*ap, int);
+	}
+	while (**fmt >= '0' && **fmt <= '9')
+		n = n * 10 + (*(*fmt)++ - '0');
+	return n;
+}
+
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list arg_list)
 {
 	struct out o = { buf, size, 0 };
+	va_list ap;
+
+	/* A copy we can pass by address (a va_list parameter may be an array
+	 * type, whose address is not a va_list *). */
+	va_copy(ap, arg_list);
 
 	for (; *fmt; fmt++) {
 		if (*fmt != '%') {
@@ -81,24 +99,10 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		if (left)
 			padc = ' ';
-		int width = 0, prec = -1;
-		if (*fmt == '*') {
-			width = va_arg(ap, int);
-			fmt++;
-		} else {
-			while (*fmt >= '0' && *fmt <= '9')
-				width = width * 10 + (*fmt++ - '0');
-		}
+		int width = read_count(&fmt, &ap), prec = -1;
 		if (*fmt == '.') {
 			fmt++;
-			prec = 0;
-			if (*fmt == '*') {
-				prec = va_arg(ap, int);
-				fmt++;
-			} else {
-				while (*fmt >= '0' && *fmt <= '9')
-					prec = prec * 10 + (*fmt++ - '0');
-			}
+			prec = read_count(&fmt, &ap);
 		}
 		int lng = 0;	/* 0: int, 1: long, 2: long long */
 		if (*fmt == 'z') {
@@ -174,6 +178,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			break;
 		}
 	}
+	va_end(ap);
 	if (size)
 		buf[o.len < size ? o.len : size - 1] = '\0';
 	return (int)o.len;
