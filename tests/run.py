@@ -123,6 +123,7 @@ def boot_bochs(test, workdir, iso):
     try:
         p = subprocess.run([os.path.join(TOP, "tools/bochs.sh"), iso, bdir,
                             str(test.mem_mb)], cwd=workdir, timeout=BOCHS_TIMEOUT,
+                           env=dict(os.environ, BOCHS_QUIET="1"),
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         rc = p.returncode
     except subprocess.TimeoutExpired:

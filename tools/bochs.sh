@@ -8,7 +8,8 @@
 # Bochs's own exit status is always 1, so this script reads the
 # hypervisor's "sharevisor: exit status N" line from com1.log and exits
 # with N (or 125 if there is no such line). When run on a terminal, the
-# serial console is shown as it is written.
+# serial console is shown as it is written; otherwise it is printed at the
+# end (unless BOCHS_QUIET is set, as the test harness does).
 set -u
 iso=$1 work=$2 megs=${3:-64}
 mkdir -p "$work"
@@ -43,7 +44,12 @@ if [ -t 1 ]; then
 	tail_pid=$!
 fi
 bochs -q -f "$work/bochsrc" -rc "$work/cont.rc" </dev/null >"$work/bochs.out" 2>&1
-[ -n "${tail_pid:-}" ] && { sleep 0.2; kill "$tail_pid"; }
+if [ -n "${tail_pid:-}" ]; then
+	sleep 0.2
+	kill "$tail_pid"
+elif [ -z "${BOCHS_QUIET:-}" ]; then
+	cat "$work/com1.log" 2>/dev/null	# not on a terminal: show it at the end
+fi
 
 status=$(sed -n 's/^sharevisor: exit status \([0-9]*\).*/\1/p' "$work/com1.log" 2>/dev/null | tail -n 1)
 if [ -z "$status" ]; then
