@@ -20,7 +20,7 @@ static const char *const type_names[FRAME_NTYPES] = {
 	[FRAME_FIRMWARE] = "firmware",	[FRAME_HYPERVISOR] = "hypervisor",
 	[FRAME_BOOTINFO] = "bootinfo",	[FRAME_MODULE] = "module",
 	[FRAME_FRAMETABLE] = "frametable", [FRAME_PAGETABLE] = "pagetable",
-	[FRAME_SELFTEST] = "selftest",
+	[FRAME_SELFTEST] = "selftest",	[FRAME_GUEST] = "guest",
 };
 
 const char *frame_type_name(enum frame_type type)

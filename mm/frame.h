@@ -34,10 +34,11 @@ enum frame_type {
 	FRAME_FRAMETABLE,	/* the frame table itself */
 	FRAME_PAGETABLE,	/* a page directory or page table */
 	FRAME_SELFTEST,		/* held by the allocator self-test */
+	FRAME_GUEST,		/* a page of a domain's memory (owner: the domain) */
 	FRAME_NTYPES
 };
 
-#define DOMID_HYPERVISOR 0x7FF0	/* owner of the hypervisor's own frames */
+#define DOMID_HYPERVISOR 0x7FF2	/* owner of the hypervisor's own frames */
 #define DOMID_NONE	 0x7FFF	/* owner of free and absent frames */
 
 #define FRAME_NONE	 0xFFFFFFFFu	/* "no frame", returned by frame_alloc */

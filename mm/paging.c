@@ -154,3 +154,32 @@ pte_t *page_lookup(pde_t *pgdir, uint32_t va)
 	pte_t *pte = walk(pgdir, va, false);
 	return pte && (*pte & PTE_P) ? pte : NULL;
 }
+
+int page_protect(pde_t *pgdir, uint32_t va, uint32_t flags)
+{
+	pte_t *pte = page_lookup(pgdir, va);
+	if (!pte)
+		return SV_ENOENT;
+	*pte = (*pte & ~(uint32_t)(PTE_W | PTE_U)) | (flags & (PTE_W | PTE_U));
+	if (is_current(pgdir))
+		invlpg(va);
+	return SV_OK;
+}
+
+void pgdir_unmap_all(pde_t *pgdir, void (*release)(uint32_t pa, void *arg), void *arg)
+{
+	for (uint32_t i = 0; i < PDX(KERNBASE); i++) {
+		if (!(pgdir[i] & PTE_P))
+			continue;
+		pte_t *table = P2V(PTE_ADDR(pgdir[i]));
+		for (uint32_t j = 0; j < NPTENTRIES; j++) {
+			if (!(table[j] & PTE_P))
+				continue;
+			uint32_t pa = PTE_ADDR(table[j]);
+			table[j] = 0;
+			release(pa, arg);
+		}
+	}
+	if (is_current(pgdir))
+		write_cr3(V2P(pgdir));	/* flush the whole guest half */
+}

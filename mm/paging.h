@@ -54,5 +54,10 @@ int page_map(pde_t *pgdir, uint32_t va, uint32_t pa, uint32_t flags);
 int page_unmap(pde_t *pgdir, uint32_t va, uint32_t *old_pa);
 /* The present page-table entry for va, or NULL. */
 pte_t *page_lookup(pde_t *pgdir, uint32_t va);
+/* Change the PTE_W/PTE_U flags of the mapping at va. SV_OK or SV_ENOENT. */
+int page_protect(pde_t *pgdir, uint32_t va, uint32_t flags);
+/* Unmap every page of the guest half, calling release(pa, arg) for each
+ * frame that was mapped (the caller decides whether to free it). */
+void pgdir_unmap_all(pde_t *pgdir, void (*release)(uint32_t pa, void *arg), void *arg);
 
 #endif /* SV_PAGING_H */

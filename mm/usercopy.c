@@ -1,0 +1,67 @@
+/*
+ * usercopy.c: checked copies between the hypervisor and guest memory
+ * (see usercopy.h). Check the whole range first, then copy: the
+ * hypervisor runs with interrupts off and nothing can change the guest's
+ * page tables in between, so a copy never stops half-way.
+ */
+#include "klib.h"
+#include "memlayout.h"
+#include "sharevisor.h"
+#include "usercopy.h"
+
+/* The hypervisor's address for guest va, or NULL if the page is absent,
+ * not a user page, or (for write) read-only. */
+static uint8_t *guest_byte(pde_t *pgdir, uint32_t va, bool write)
+{
+	pte_t *pte = page_lookup(pgdir, va);
+	if (!pte || !(*pte & PTE_U) || (write && !(*pte & PTE_W)))
+		return NULL;
+	return (uint8_t *)P2V(PTE_ADDR(*pte)) + (va & (PAGE_SIZE - 1));
+}
+
+int guest_range_check(pde_t *pgdir, uint32_t va, uint32_t len, bool write)
+{
+	if (len == 0)
+		return SV_OK;
+	if (va >= SV_GUEST_LIMIT || len > SV_GUEST_LIMIT - va)
+		return SV_EFAULT;	/* hypervisor half, or wraps */
+	uint32_t last = va + len - 1;
+	for (uint32_t page = va & ~(PAGE_SIZE - 1); ; page += PAGE_SIZE) {
+		if (!guest_byte(pgdir, page, write))
+			return SV_EFAULT;
+		if (page >= (last & ~(PAGE_SIZE - 1)))
+			return SV_OK;
+	}
+}
+
+/* Copy len bytes between guest va and hypervisor buf, page by page. */
+static void copy_pages(pde_t *pgdir, uint32_t va, uint8_t *buf, uint32_t len, bool to_guest)
+{
+	while (len > 0) {
+		uint32_t chunk = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+		uint8_t *g = guest_byte(pgdir, va, to_guest);
+		if (to_guest)
+			memcpy(g, buf, chunk);
+		else
+			memcpy(buf, g, chunk);
+		va += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+}
+
+int copy_from_guest(pde_t *pgdir, void *dst, uint32_t src_va, uint32_t len)
+{
+	int rc = guest_range_check(pgdir, src_va, len, false);
+	if (rc == SV_OK)
+		copy_pages(pgdir, src_va, dst, len, false);
+	return rc;
+}
+
+int copy_to_guest(pde_t *pgdir, uint32_t dst_va, const void *src, uint32_t len)
+{
+	int rc = guest_range_check(pgdir, dst_va, len, true);
+	if (rc == SV_OK)
+		copy_pages(pgdir, dst_va, (uint8_t *)src, len, true);
+	return rc;
+}
