@@ -9,12 +9,16 @@
  *   frames, paging   the frame table and the final address space
  *   PIC, PIT         interrupts, then sti
  *   self-tests       the ones the command line selected
+ *   domains          one per boot module (kernel/builder.c)
  *
- * and finally powers off with an exit status the test harness reads.
+ * and hands the CPU to the scheduler (kernel/sched.c), which runs the
+ * domains until none is left and then powers off with an exit status
+ * the test harness reads.
  */
 #include "cmdline.h"
 #include "console.h"
 #include "crc32.h"
+#include "domain.h"
 #include "frame.h"
 #include "klib.h"
 #include "memlayout.h"
@@ -84,6 +88,15 @@ static void memory_init(struct boot_info *bi)
 			printk(", %u %s", n, frame_type_name(t));
 	}
 	printk("\n");
+}
+
+/* Module N becomes domain N; a refused module leaves its id unused. */
+static uint32_t build_domains(const struct boot_info *bi)
+{
+	uint32_t built = 0;
+	for (uint32_t i = 0; i < bi->nmods; i++)
+		built += domain_build(&bi->mods[i]);
+	return built;
 }
 
 static bool run_selftests(void)
@@ -175,11 +188,19 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 
 	bool ok = run_selftests();
 	crash_on_purpose(options.crash);
+	uint32_t built = build_domains(&boot_info);
 
 	/* Under QEMU -icount shift=0 TSC ticks are instructions (plus time
 	 * spent halted, e.g. in selftest=timer). */
 	printk("boot: complete, %u warnings, %llu TSC ticks since kmain\n",
 	       boot_info.warnings + (uint32_t)options.problems,
 	       (unsigned long long)(rdtsc() - tsc_at_entry));
-	power_off(ok ? EXIT_OK : EXIT_FAILED);
+	if (!ok)
+		power_off(EXIT_FAILED);
+	if (built == 0) {
+		printk("boot: no domain to run\n");
+		power_off(boot_info.nmods == 0 ? EXIT_OK : EXIT_FAILED);
+	}
+	printk("boot: starting %u domains\n", built);
+	sched_start();
 }

@@ -33,7 +33,8 @@
 #define SEL_TSS		0x28
 #define SEL_DFTSS	0x30	/* task for the double-fault handler */
 
-#define BOOT_STACK_SIZE	16384
+#define BOOT_STACK_SIZE	16384	/* the one hypervisor stack */
+#define TRAPFRAME_SIZE	76	/* sizeof(struct trapframe), for trapentry.asm */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

@@ -2,6 +2,7 @@
  * timer.c: the PIT, channel 0, in rate-generator mode at HZ. Each tick
  * will drive the scheduler and domain timers; for now it counts.
  */
+#include "domain.h"
 #include "param.h"
 #include "timer.h"
 #include "trap.h"
@@ -18,6 +19,7 @@ static void timer_interrupt(struct trapframe *tf)
 {
 	(void)tf;
 	ticks++;
+	sched_tick();	/* domain timers and time slices */
 }
 
 void timer_init(void)

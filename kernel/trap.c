@@ -6,6 +6,7 @@
  * exception in hypervisor mode is always our bug: it is reported with
  * the full register state and the hypervisor powers off (panic.c).
  */
+#include "domain.h"
 #include "klib.h"
 #include "memlayout.h"
 #include "panic.h"
@@ -49,6 +50,9 @@ void idt_init(void)
 		set_gate(v, trap_vectors[v], SEL_KCODE, GATE_INTR32, 0);
 	/* A double fault switches task, onto a known-good stack (gdt.c). */
 	set_gate(T_DBLFLT, 0, SEL_DFTSS, GATE_TASK, 0);
+	/* The hypercall gate: the only vector ring 3 may raise with "int". */
+	set_gate(SV_HYPERCALL_VECTOR, trap_vectors[SV_HYPERCALL_VECTOR], SEL_KCODE,
+		 GATE_INTR32, 3);
 
 	struct descriptor_ptr p = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
 	lidt(&p);
@@ -62,19 +66,47 @@ void irq_register(int irq, irq_handler_t handler)
 	pic_unmask(irq);
 }
 
+static void handle_irq(struct trapframe *tf)
+{
+	int irq = tf->trapno - T_IRQ0;
+	if (pic_is_spurious(irq))
+		return;
+	if (irq_handlers[irq])
+		irq_handlers[irq](tf);
+	else
+		printk("trap: IRQ %d with no handler\n", irq);
+	pic_eoi(irq);
+}
+
+/* A guest fault it cannot handle: the domain dies, nobody else does. */
+static void guest_fault(struct domain *d, struct trapframe *tf)
+{
+	char why[80];
+	snprintf(why, sizeof(why), "%s (vector %u) at eip %#x",
+		 exception_name(tf->trapno), tf->trapno, tf->eip);
+	domain_kill(d, tf, why);
+}
+
+/*
+ * Every interrupt, exception and hypercall arrives here. From a guest
+ * (ring 3), tf is the domain's registers, and on the way out the
+ * scheduler decides whose registers tf holds when we iret. From the
+ * hypervisor (ring 0: the idle loop), only interrupts are expected; an
+ * exception there is our bug.
+ */
 void trap(struct trapframe *tf)
 {
-	if (tf->trapno >= T_IRQ0 && tf->trapno < T_IRQ0 + PIC_NUM_IRQS) {
-		int irq = tf->trapno - T_IRQ0;
-		if (pic_is_spurious(irq))
-			return;
-		if (irq_handlers[irq])
-			irq_handlers[irq](tf);
-		else
-			printk("trap: IRQ %d with no handler (masked now)\n", irq);
-		pic_eoi(irq);
-		return;
-	}
-	/* Guests do not exist yet: everything else is a hypervisor fault. */
-	fatal_trap(tf);
+	bool from_guest = (tf->cs & 3) == 3;
+
+	if (tf->trapno >= T_IRQ0 && tf->trapno < T_IRQ0 + PIC_NUM_IRQS)
+		handle_irq(tf);
+	else if (!from_guest)
+		fatal_trap(tf);
+	else if (tf->trapno == SV_HYPERCALL_VECTOR)
+		hypercall(current, tf);
+	else
+		guest_fault(current, tf);
+
+	if (from_guest)
+		sched_return_to_guest(tf);
 }

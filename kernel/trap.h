@@ -7,6 +7,7 @@
 #define SV_TRAP_H
 
 #include <stdint.h>
+#include "memlayout.h"
 
 /* CPU exceptions (Intel SDM vol. 3, table 6-1). */
 #define T_DIVIDE	0	/* #DE divide error */
@@ -58,7 +59,7 @@ struct trapframe {
 	uint16_t ss, pad_ss;
 };
 
-_Static_assert(sizeof(struct trapframe) == 76, "must match kernel/trapentry.asm");
+_Static_assert(sizeof(struct trapframe) == TRAPFRAME_SIZE, "must match kernel/trapentry.asm");
 
 void trap(struct trapframe *tf);
 

@@ -56,6 +56,18 @@ trap_return:			; also the way into a new domain (later issues)
 	add esp, 8		; vector number and error code
 	iretd
 
+; Start running domains: put esp where a trap from ring 3 leaves its
+; frame (the top of the hypervisor stack), let the scheduler fill that
+; frame with the first domain's registers, and "return" into it.
+global enter_first_domain
+extern boot_stack, sched_return_to_guest
+enter_first_domain:
+	mov esp, boot_stack + BOOT_STACK_SIZE - TRAPFRAME_SIZE
+	push esp		; sched_return_to_guest(tf), tf = the frame
+	call sched_return_to_guest
+	add esp, 4
+	jmp trap_return
+
 section .rodata
 global trap_vectors		; trap_vectors[v] is vector v's stub
 trap_vectors:

@@ -1,0 +1,81 @@
+/*
+ * domain.h: a domain is a paravirtual guest: its own address space (page
+ * directory), one virtual CPU (the saved registers), its event ports and
+ * timer, and the frames it owns. Domains live in a fixed table indexed by
+ * their id; module N of the boot loader becomes domain N.
+ *
+ * Who runs: kernel/sched.c. Events: kernel/event.c. Hypercalls:
+ * kernel/hypercall.c. Building one from an ELF module: kernel/builder.c.
+ */
+#ifndef SV_DOMAIN_H
+#define SV_DOMAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "paging.h"
+#include "sharevisor.h"
+#include "trap.h"
+
+enum domain_state {
+	DOM_UNUSED = 0,		/* free slot */
+	DOM_RUNNABLE,		/* running, or waiting for the CPU */
+	DOM_BLOCKED,		/* in SV_OP_BLOCK: waits for an unmasked event */
+	DOM_EXITED,		/* called SV_OP_EXIT: resources gone, status kept */
+	DOM_KILLED,		/* faulted: resources gone, vector kept */
+};
+
+struct domain {
+	sv_domid_t id;
+	enum domain_state state;
+	bool privileged;		/* domain 0 */
+	char name[SV_NAME_MAX];
+	int32_t exit_status;		/* EXITED: its status; KILLED: the vector */
+
+	pde_t *pgdir;			/* its address space */
+	struct trapframe ctx;		/* its registers while it is not running */
+	struct sv_start_info *start_info;	/* our view (direct map) of its pages */
+	struct sv_shared_info *shared;
+	uint32_t pages;			/* frames it owns */
+
+	uint32_t callback;		/* upcall entry, 0 = none */
+	uint64_t timer_deadline_ns;	/* one-shot timer, 0 = not armed */
+
+	char line[SV_CONSOLE_LINE];	/* console output waiting for its newline */
+	uint32_t line_len;
+};
+
+/* kernel/domain.c */
+struct domain *domain_get(uint32_t id);		/* any state but UNUSED, or NULL */
+struct domain *domain_alloc(uint32_t id);	/* claim slot id, or NULL */
+bool domain_alive(const struct domain *d);	/* RUNNABLE or BLOCKED */
+void domain_exit(struct domain *d, int32_t status);
+void domain_kill(struct domain *d, const struct trapframe *tf, const char *why);
+void domain_release_memory(struct domain *d);	/* frames and page tables back */
+int domains_alive(void);
+/* Print every domain's fate; true if all exited with status 0. */
+bool domains_report(void);
+
+/* kernel/builder.c: build domain index from a boot module; false if refused. */
+struct boot_module;
+bool domain_build(const struct boot_module *m);
+
+/* kernel/sched.c */
+extern struct domain *current;
+void sched_wake(struct domain *d);		/* BLOCKED -> RUNNABLE */
+void sched_yield(void);				/* reschedule on the way out */
+void sched_tick(void);				/* from the timer interrupt */
+uint64_t sched_now_ns(void);
+void sched_start(void) __attribute__((noreturn));
+void sched_return_to_guest(struct trapframe *tf);
+
+/* kernel/event.c */
+void event_raise(struct domain *d, uint32_t port);
+bool event_ready(const struct domain *d);	/* an unmasked port is pending */
+bool event_deliver(struct domain *d, struct trapframe *tf);
+int32_t event_return(struct domain *d, struct trapframe *tf, uint32_t frame_va);
+
+/* kernel/hypercall.c */
+void hypercall(struct domain *d, struct trapframe *tf);
+void console_flush_domain(struct domain *d);
+
+#endif /* SV_DOMAIN_H */

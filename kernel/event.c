@@ -1,0 +1,75 @@
+/*
+ * event.c: event ports and upcalls (include/sharevisor.h, sections 4-5).
+ *
+ * Raising an event sets a bit in the domain's shared-info page. Delivery
+ * happens on the way back into the domain (sched_return_to_guest): if it
+ * has a callback, upcalls are not masked and an unmasked port is pending,
+ * the interrupted registers go onto the guest stack as a struct
+ * sv_upcall_frame and the guest continues at its callback, like a signal
+ * handler. SV_OP_EVENT_RETURN brings the registers back. Because every
+ * return to the guest checks again, an event that arrives while masked
+ * stays pending and is delivered as soon as it is unmasked.
+ */
+#include "domain.h"
+#include "klib.h"
+#include "usercopy.h"
+
+/* The eflags bits a guest may set through its upcall frame: the
+ * arithmetic flags and the direction flag. Never IF, IOPL, TF or VM. */
+#define EFLAGS_GUEST 0x00000CD5u
+
+void event_raise(struct domain *d, uint32_t port)
+{
+	if (!domain_alive(d) || port >= SV_NR_PORTS)
+		return;
+	__atomic_fetch_or(&d->shared->event_pending, 1u << port, __ATOMIC_SEQ_CST);
+	if (event_ready(d))
+		sched_wake(d);
+}
+
+bool event_ready(const struct domain *d)
+{
+	return (d->shared->event_pending & ~d->shared->event_mask) != 0;
+}
+
+bool event_deliver(struct domain *d, struct trapframe *tf)
+{
+	if (!d->callback || d->shared->upcall_mask || !event_ready(d))
+		return true;
+
+	struct sv_upcall_frame f = {
+		.eax = tf->eax, .ecx = tf->ecx, .edx = tf->edx, .ebx = tf->ebx,
+		.esp = tf->esp, .ebp = tf->ebp, .esi = tf->esi, .edi = tf->edi,
+		.eip = tf->eip, .eflags = tf->eflags,
+	};
+	uint32_t sp = tf->esp - sizeof(f);
+	if (tf->esp < sizeof(f) || copy_to_guest(d->pgdir, sp, &f, sizeof(f)) != SV_OK) {
+		domain_kill(d, tf, "no room on its stack for an event upcall");
+		return false;
+	}
+	d->shared->upcall_mask = 1;
+	tf->esp = sp;
+	tf->eip = d->callback;
+	return true;
+}
+
+int32_t event_return(struct domain *d, struct trapframe *tf, uint32_t frame_va)
+{
+	struct sv_upcall_frame f;
+
+	if (copy_from_guest(d->pgdir, &f, frame_va, sizeof(f)) != SV_OK) {
+		domain_kill(d, tf, "SV_OP_EVENT_RETURN with an unreadable frame");
+		return SV_EFAULT;
+	}
+	tf->ecx = f.ecx;
+	tf->edx = f.edx;
+	tf->ebx = f.ebx;
+	tf->esp = f.esp;
+	tf->ebp = f.ebp;
+	tf->esi = f.esi;
+	tf->edi = f.edi;
+	tf->eip = f.eip;
+	tf->eflags = (tf->eflags & ~EFLAGS_GUEST) | (f.eflags & EFLAGS_GUEST);
+	d->shared->upcall_mask = 0;
+	return (int32_t)f.eax;	/* becomes eax: the interrupted value */
+}

@@ -1,0 +1,198 @@
+/*
+ * hypercall.c: the hypercall table and its handlers.
+ *
+ * A guest executes "int $0x82" with the operation in eax and arguments in
+ * ebx, ecx, edx, esi, edi (include/sharevisor.h documents each operation).
+ * hypercall() looks the operation up in one table, bounds-checked; each
+ * handler takes the arguments from the trap frame, checks them, does the
+ * work, and returns the result that goes back in eax. Guest addresses are
+ * only ever touched through mm/usercopy.c.
+ */
+#include "domain.h"
+#include "frame.h"
+#include "klib.h"
+#include "usercopy.h"
+
+typedef int32_t (*hypercall_fn)(struct domain *d, struct trapframe *tf);
+
+/* The arguments, by position. */
+#define ARG1(tf) ((tf)->ebx)
+#define ARG2(tf) ((tf)->ecx)
+
+static int32_t hc_version(struct domain *d, struct trapframe *tf)
+{
+	(void)d;
+	(void)tf;
+	return SV_ABI_VERSION;
+}
+
+/* ---- console: whole lines, prefixed with the domain's name */
+
+void console_flush_domain(struct domain *d)
+{
+	if (d->line_len)
+		printk("[%s] %.*s\n", d->name, (int)d->line_len, d->line);
+	d->line_len = 0;
+}
+
+static void console_put(struct domain *d, char c)
+{
+	if (c == '\n') {
+		if (d->line_len == 0)
+			printk("[%s]\n", d->name);
+		console_flush_domain(d);
+		return;
+	}
+	if (c == '\r')
+		return;
+	if ((unsigned char)c < 0x20 || (unsigned char)c > 0x7E)
+		c = c == '\t' ? ' ' : '?';
+	d->line[d->line_len++] = c;
+	if (d->line_len == sizeof(d->line))
+		console_flush_domain(d);
+}
+
+static int32_t hc_console_write(struct domain *d, struct trapframe *tf)
+{
+	char buf[SV_CONSOLE_MAX];
+	uint32_t len = MIN(ARG2(tf), (uint32_t)SV_CONSOLE_MAX);
+
+	int rc = copy_from_guest(d->pgdir, buf, ARG1(tf), len);
+	if (rc != SV_OK)
+		return rc;
+	for (uint32_t i = 0; i < len; i++)
+		console_put(d, buf[i]);
+	return (int32_t)len;
+}
+
+/* ---- scheduling */
+
+static int32_t hc_yield(struct domain *d, struct trapframe *tf)
+{
+	(void)d;
+	(void)tf;
+	sched_yield();
+	return SV_OK;
+}
+
+static int32_t hc_block(struct domain *d, struct trapframe *tf)
+{
+	(void)tf;
+	d->shared->upcall_mask = 0;	/* so the wake-up reaches the callback */
+	if (!event_ready(d))
+		d->state = DOM_BLOCKED;	/* sched_return_to_guest switches away */
+	return SV_OK;
+}
+
+static int32_t hc_exit(struct domain *d, struct trapframe *tf)
+{
+	domain_exit(d, (int32_t)ARG1(tf));
+	return SV_OK;			/* nobody receives it */
+}
+
+/* ---- events and time */
+
+static int32_t hc_event_callback(struct domain *d, struct trapframe *tf)
+{
+	uint32_t entry = ARG1(tf);
+	if (entry >= SV_GUEST_LIMIT)
+		return SV_EFAULT;
+	d->callback = entry;
+	return SV_OK;
+}
+
+static int32_t hc_event_send(struct domain *d, struct trapframe *tf)
+{
+	uint32_t target_id = ARG1(tf), port = ARG2(tf);
+
+	if (port >= SV_NR_PORTS)
+		return SV_EINVAL;
+	if (target_id == SV_DOMID_SELF)
+		target_id = d->id;
+	if (target_id != d->id && !d->privileged)
+		return SV_EPERM;
+	struct domain *target = domain_get(target_id);
+	if (!target || !domain_alive(target))
+		return SV_ENOENT;
+	event_raise(target, port);
+	return SV_OK;
+}
+
+static int32_t hc_event_return(struct domain *d, struct trapframe *tf)
+{
+	return event_return(d, tf, ARG1(tf));
+}
+
+static int32_t hc_timer_set(struct domain *d, struct trapframe *tf)
+{
+	d->timer_deadline_ns = (uint64_t)ARG2(tf) << 32 | ARG1(tf);
+	return SV_OK;
+}
+
+static int32_t hc_time_get(struct domain *d, struct trapframe *tf)
+{
+	uint64_t now = sched_now_ns();
+	return copy_to_guest(d->pgdir, ARG1(tf), &now, sizeof(now));
+}
+
+/* ---- domain 0 only */
+
+static int32_t hc_domain_list(struct domain *d, struct trapframe *tf)
+{
+	struct sv_domain_info info[SV_MAX_DOMAINS];
+	uint32_t n = 0;
+
+	if (!d->privileged)
+		return SV_EPERM;
+	for (uint32_t id = 0; id < SV_MAX_DOMAINS; id++) {
+		struct domain *x = domain_get(id);
+		if (!x)
+			continue;
+		static const uint32_t states[] = {
+			[DOM_RUNNABLE] = SV_DOM_RUNNABLE, [DOM_BLOCKED] = SV_DOM_BLOCKED,
+			[DOM_EXITED] = SV_DOM_EXITED, [DOM_KILLED] = SV_DOM_KILLED,
+		};
+		info[n] = (struct sv_domain_info){
+			.domid = x->id, .state = states[x->state],
+			.exit_status = x->exit_status, .pages = x->pages,
+		};
+		memcpy(info[n].name, x->name, sizeof(info[n].name));
+		n++;
+	}
+	uint32_t want = MIN(ARG2(tf), n);
+	int rc = copy_to_guest(d->pgdir, ARG1(tf), info, want * sizeof(info[0]));
+	return rc != SV_OK ? rc : (int32_t)n;
+}
+
+static int32_t hc_mem_info(struct domain *d, struct trapframe *tf)
+{
+	if (!d->privileged)
+		return SV_EPERM;
+	struct sv_mem_info mi = { .total_frames = frames_total(), .free_frames = frames_free() };
+	return copy_to_guest(d->pgdir, ARG1(tf), &mi, sizeof(mi));
+}
+
+static const hypercall_fn hypercalls[SV_OP_COUNT] = {
+	[SV_OP_VERSION] = hc_version,
+	[SV_OP_CONSOLE_WRITE] = hc_console_write,
+	[SV_OP_YIELD] = hc_yield,
+	[SV_OP_BLOCK] = hc_block,
+	[SV_OP_EVENT_CALLBACK] = hc_event_callback,
+	[SV_OP_EVENT_SEND] = hc_event_send,
+	[SV_OP_EVENT_RETURN] = hc_event_return,
+	[SV_OP_TIMER_SET] = hc_timer_set,
+	[SV_OP_TIME_GET] = hc_time_get,
+	[SV_OP_EXIT] = hc_exit,
+	[SV_OP_DOMAIN_LIST] = hc_domain_list,
+	[SV_OP_MEM_INFO] = hc_mem_info,
+};
+
+void hypercall(struct domain *d, struct trapframe *tf)
+{
+	uint32_t op = tf->eax;
+	if (op >= SV_OP_COUNT || !hypercalls[op]) {
+		tf->eax = (uint32_t)SV_ENOSYS;
+		return;
+	}
+	tf->eax = (uint32_t)hypercalls[op](d, tf);
+}

@@ -1,0 +1,132 @@
+/*
+ * sched.c: which domain runs, and the way back into it.
+ *
+ * One CPU, one hypervisor stack. When a guest traps (hypercall, interrupt,
+ * fault) the CPU saves its registers at the top of the hypervisor stack as
+ * a struct trapframe, and trap() hands that frame here on the way out.
+ * If the current domain may go on, we return into it. Otherwise we save
+ * the frame into its struct domain, pick the next runnable domain round
+ * robin, and copy that domain's saved registers into the frame instead:
+ * the iret at the end of trapentry.asm then "returns" into the other
+ * domain. There are no per-domain hypervisor stacks and no context-switch
+ * routine: the hypervisor never sleeps in the middle of something.
+ *
+ * A domain runs for SLICE_TICKS timer ticks at most before the next one
+ * gets the CPU, so a guest that spins cannot starve the others. When no
+ * domain is runnable the CPU halts until an interrupt; when no domain is
+ * left at all, the hypervisor reports and powers off.
+ */
+#include "domain.h"
+#include "klib.h"
+#include "memlayout.h"
+#include "param.h"
+#include "power.h"
+#include "segment.h"
+#include "timer.h"
+#include "x86.h"
+
+#define SLICE_TICKS 2	/* 20 ms at HZ = 100 */
+
+struct domain *current;		/* the domain whose registers are in the trap frame */
+static bool need_resched;
+static uint32_t slice_left;
+
+uint64_t sched_now_ns(void)
+{
+	return timer_ticks() * (1000000000ULL / HZ);
+}
+
+void sched_wake(struct domain *d)
+{
+	if (d->state == DOM_BLOCKED)
+		d->state = DOM_RUNNABLE;
+}
+
+void sched_yield(void)
+{
+	need_resched = true;
+}
+
+/* Every timer interrupt: fire domain timers, end the current slice. */
+void sched_tick(void)
+{
+	uint64_t now = sched_now_ns();
+
+	for (uint32_t id = 0; id < SV_MAX_DOMAINS; id++) {
+		struct domain *d = domain_get(id);
+		if (d && domain_alive(d) && d->timer_deadline_ns && now >= d->timer_deadline_ns) {
+			d->timer_deadline_ns = 0;
+			event_raise(d, SV_PORT_TIMER);
+		}
+	}
+	if (slice_left && --slice_left == 0)
+		need_resched = true;
+}
+
+/* The next runnable domain after the current one, round robin. */
+static struct domain *pick_next(void)
+{
+	uint32_t start = current ? current->id + 1u : 0;
+	for (uint32_t i = 0; i < SV_MAX_DOMAINS; i++) {
+		struct domain *d = domain_get((start + i) % SV_MAX_DOMAINS);
+		if (d && d->state == DOM_RUNNABLE)
+			return d;
+	}
+	return NULL;
+}
+
+/* Nothing left to run: report every domain's fate and power off. */
+static void __attribute__((noreturn)) finish(void)
+{
+	bool ok = domains_report();
+	power_off(ok ? EXIT_OK : EXIT_FAILED);
+}
+
+static struct domain *wait_for_runnable(void)
+{
+	for (;;) {
+		struct domain *d = pick_next();
+		if (d)
+			return d;
+		if (domains_alive() == 0)
+			finish();
+		/* Everyone is blocked: sleep until an interrupt (the timer)
+		 * makes someone runnable. The interrupt arrives in ring 0,
+		 * on this stack, below us. */
+		sti_hlt();
+		cli();
+	}
+}
+
+void sched_return_to_guest(struct trapframe *tf)
+{
+	for (;;) {
+		struct domain *d = current;
+		if (!d || d->state != DOM_RUNNABLE || need_resched) {
+			if (d && domain_alive(d))
+				d->ctx = *tf;		/* save the one leaving */
+			d = wait_for_runnable();
+			*tf = d->ctx;			/* and load the one arriving */
+			current = d;
+			need_resched = false;
+			slice_left = SLICE_TICKS;
+			if (read_cr3() != V2P(d->pgdir))
+				pgdir_switch(d->pgdir);
+		}
+		d->shared->time_ns = sched_now_ns();
+		if (event_deliver(d, tf))
+			return;
+		/* The upcall could not be delivered and d was killed: choose again. */
+	}
+}
+
+/* kernel/trapentry.asm: run the scheduler with esp at the trap frame. */
+void enter_first_domain(void) __attribute__((noreturn));
+
+void sched_start(void)
+{
+	extern char boot_stack[];
+	tss_set_kernel_stack((uint32_t)(uintptr_t)(boot_stack + BOOT_STACK_SIZE));
+	current = NULL;
+	enter_first_domain();
+}
