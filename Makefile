@@ -16,10 +16,12 @@ B := build
 HV := $(B)/sharevisor.elf
 ISO := $(B)/sharevisor.iso
 
-# Hypervisor command line and modules of the default ISO. Until the
-# domain builder lands there are no guests: the demo runs the self-tests.
-HV_ARGS ?= selftest=frames,paging,timer
-MODULES :=
+# Hypervisor command line and modules of the default ISO: module 0 is
+# domain 0. Each module is a guest ELF followed by its command line.
+HV_ARGS ?=
+DEMO_MODULES := $(B)/guests/ticker.elf "name=ticker ticks=6 period_ms=30" \
+	$(B)/guests/hello.elf "name=alice lines=4" \
+	$(B)/guests/hello.elf "name=bob lines=4"
 
 SETUP_GOALS := run test iso bochs qemu-gdb
 ifneq ($(filter $(SETUP_GOALS),$(MAKECMDGOALS)),)
@@ -55,10 +57,41 @@ HV_C := kernel/main.c kernel/console.c kernel/serial.c kernel/vga.c \
 	kernel/format.c kernel/string.c kernel/gdt.c kernel/trap.c \
 	kernel/panic.c kernel/pic.c kernel/timer.c kernel/power.c \
 	kernel/multiboot.c kernel/cmdline.c kernel/crc32.c kernel/selftest.c \
-	mm/memmap.c mm/frame.c mm/paging.c
+	kernel/elf.c kernel/builder.c kernel/domain.c kernel/sched.c \
+	kernel/event.c kernel/hypercall.c \
+	mm/memmap.c mm/frame.c mm/paging.c mm/usercopy.c
 HV_OBJS := $(HV_ASM:%.asm=$(B)/%.o) $(HV_C:%.c=$(B)/%.o)
 
-all: $(HV) $(B)/sharevisor.asm
+all: $(HV) $(B)/sharevisor.asm guests
+
+# Guests: the library (guests/lib, plus the hypervisor's own format.c and
+# string.c), the demo guests (guests/*.c) and the test guests
+# (tests/guests/*.c), each a static ELF linked at SV_GUEST_BASE.
+GUEST_CFLAGS := $(filter-out -Ikernel -Imm,$(CFLAGS)) -Iguests/lib
+GUEST_LIB_OBJS := $(B)/guests/lib/entry.o $(B)/guests/lib/start.o \
+	$(B)/guests/lib/hypercalls.o $(B)/guests/lib/console.o \
+	$(B)/guests/lib/events.o $(B)/guests/lib/upcall.o \
+	$(B)/guests/lib/format.o $(B)/guests/lib/string.o
+GUEST_LIB := $(B)/guests/libsv.a
+DEMO_GUESTS := $(patsubst guests/%.c,$(B)/guests/%.elf,$(wildcard guests/*.c))
+TEST_GUESTS := $(patsubst tests/guests/%.c,$(B)/tests/guests/%.elf,$(wildcard tests/guests/*.c))
+
+guests: $(DEMO_GUESTS) $(TEST_GUESTS)
+
+$(B)/guests/%.o $(B)/tests/guests/%.o: CFLAGS = $(GUEST_CFLAGS)
+$(B)/guests/lib/format.o: kernel/format.c $(B)/toolchain.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -Ikernel -c $< -o $@
+$(B)/guests/lib/string.o: kernel/string.c $(B)/toolchain.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -Ikernel -c $< -o $@
+$(GUEST_LIB): $(GUEST_LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+$(B)/guests/%.elf: $(B)/guests/%.o guests/guest.ld $(GUEST_LIB)
+	$(LD) -m elf_i386 -T guests/guest.ld -o $@ $< $(GUEST_LIB) $(LIBGCC)
+$(B)/tests/guests/%.elf: $(B)/tests/guests/%.o guests/guest.ld $(GUEST_LIB)
+	$(LD) -m elf_i386 -T guests/guest.ld -o $@ $< $(GUEST_LIB) $(LIBGCC)
 
 $(B)/%.o: %.c $(B)/toolchain.mk
 	@mkdir -p $(dir $@)
@@ -87,11 +120,11 @@ $(B)/sharevisor.asm: $(HV)
 # Rebuild the ISO when the command line changes, not only the files.
 $(B)/iso-args: FORCE
 	@mkdir -p $(B)
-	@echo '$(HV_ARGS) $(MODULES)' | cmp -s - $@ || echo '$(HV_ARGS) $(MODULES)' >$@
+	@echo '$(HV_ARGS) $(DEMO_MODULES)' | cmp -s - $@ || echo '$(HV_ARGS) $(DEMO_MODULES)' >$@
 
 iso: $(ISO)
-$(ISO): $(HV) $(MODULES) iso/grub.cfg.in tools/mkiso.sh $(B)/iso-args
-	tools/mkiso.sh $@ $(HV) "$(HV_ARGS)" $(MODULES)
+$(ISO): $(HV) $(DEMO_GUESTS) iso/grub.cfg.in tools/mkiso.sh $(B)/iso-args
+	tools/mkiso.sh $@ $(HV) "$(HV_ARGS)" $(DEMO_MODULES)
 
 # QEMU: TCG by default (TOOLS.md: /dev/kvm here cannot run this kernel).
 QEMU := qemu-system-i386
@@ -148,7 +181,7 @@ test: all $(UNIT_TESTS)
 clean:
 	rm -rf $(B) .gdbinit
 
-.PHONY: all iso run bochs qemu-gdb unit test clean FORCE
+.PHONY: all guests iso run bochs qemu-gdb unit test clean FORCE
 .DELETE_ON_ERROR:
 
--include $(HV_OBJS:.o=.d)
+-include $(HV_OBJS:.o=.d) $(GUEST_LIB_OBJS:.o=.d) $(DEMO_GUESTS:.elf=.d) $(TEST_GUESTS:.elf=.d)

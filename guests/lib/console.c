@@ -1,0 +1,57 @@
+/*
+ * console.c: printf for guests, on top of SV_OP_CONSOLE_WRITE. The
+ * formatting engine is the hypervisor's own (kernel/format.c), compiled
+ * into the guest library too.
+ */
+#include "sv.h"
+
+#define PRINTF_MAX 512
+
+static void write_all(const char *s, uint32_t n)
+{
+	while (n > 0) {
+		int32_t done = sv_console_write(s, n);
+		if (done <= 0)
+			return;
+		s += done;
+		n -= (uint32_t)done;
+	}
+}
+
+int vprintf(const char *fmt, va_list ap)
+{
+	char buf[PRINTF_MAX];
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	write_all(buf, n < (int)sizeof(buf) ? (uint32_t)n : sizeof(buf) - 1);
+	return n;
+}
+
+int printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int puts(const char *s)
+{
+	write_all(s, strlen(s));
+	write_all("\n", 1);
+	return 0;
+}
+
+const char *sv_strerror(int32_t err)
+{
+	static const char *const names[SV_ERRNO_MAX + 1] = {
+		"SV_OK", "SV_EPERM", "SV_ENOENT", "SV_ENOMEM", "SV_EFAULT",
+		"SV_EINVAL", "SV_EBUSY", "SV_EEXIST", "SV_ENOSPC", "SV_ENOSYS",
+		"SV_ERANGE",
+	};
+	if (err > 0)
+		return "positive";
+	if (err < -SV_ERRNO_MAX)
+		return "unknown error";
+	return names[-err];
+}

@@ -1,0 +1,93 @@
+/*
+ * events.c: event ports from the guest's side (see include/sharevisor.h,
+ * sections 4 and 5). The hypervisor sets pending bits; we clear them with
+ * atomic instructions, because an upcall can interrupt us between a read
+ * and a write when upcalls are enabled.
+ */
+#include "sv.h"
+
+void upcall_entry(void);	/* guests/lib/upcall.asm */
+void upcall_dispatch(struct sv_upcall_frame *frame);
+
+static sv_event_handler_t handler;
+
+/* Atomically clear bit port of *word; true if it was set. */
+static bool test_and_clear(volatile uint32_t *word, uint32_t port)
+{
+	uint8_t was;
+	__asm__ volatile("lock btrl %2, %0; setc %1"
+			 : "+m"(*word), "=q"(was) : "r"(port) : "memory", "cc");
+	return was;
+}
+
+/* Called by upcall_entry with upcalls masked. */
+void upcall_dispatch(struct sv_upcall_frame *frame)
+{
+	(void)frame;
+	uint32_t ready;
+	while ((ready = shared_info->event_pending & ~shared_info->event_mask) != 0) {
+		uint32_t port = (uint32_t)__builtin_ctz(ready);
+		if (test_and_clear(&shared_info->event_pending, port) && handler)
+			handler(port);
+	}
+}
+
+void events_init(sv_event_handler_t h)
+{
+	handler = h;
+	sv_event_callback(upcall_entry);
+}
+
+/* If an unmasked event is pending and upcalls are on, any hypercall makes
+ * the hypervisor deliver it now; the null hypercall is the cheapest. */
+static void deliver_pending(void)
+{
+	if (!shared_info->upcall_mask &&
+	    (shared_info->event_pending & ~shared_info->event_mask))
+		sv_version();
+}
+
+void event_mask(uint32_t port)
+{
+	__asm__ volatile("lock btsl %1, %0" : "+m"(shared_info->event_mask) : "r"(port) : "memory");
+}
+
+void event_unmask(uint32_t port)
+{
+	__asm__ volatile("lock btrl %1, %0" : "+m"(shared_info->event_mask) : "r"(port) : "memory");
+	deliver_pending();
+}
+
+bool event_test_and_clear(uint32_t port)
+{
+	return test_and_clear(&shared_info->event_pending, port);
+}
+
+void events_disable(void)
+{
+	shared_info->upcall_mask = 1;
+	__asm__ volatile("" ::: "memory");
+}
+
+void events_enable(void)
+{
+	__asm__ volatile("" ::: "memory");
+	shared_info->upcall_mask = 0;
+	deliver_pending();
+}
+
+uint64_t sv_now(void)
+{
+	return shared_info->time_ns;
+}
+
+void sv_sleep_ns(uint64_t ns)
+{
+	uint64_t deadline = sv_now() + ns;
+	sv_timer_set(deadline);
+	while (sv_now() < deadline) {
+		sv_block();
+		/* A guest without a callback sees the timer only as pending. */
+		event_test_and_clear(SV_PORT_TIMER);
+	}
+}

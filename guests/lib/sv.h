@@ -1,0 +1,97 @@
+/*
+ * sv.h: the guest library. Every guest program includes this one header.
+ *
+ * A guest is a static ELF linked at SV_GUEST_BASE (guests/guest.ld). Its
+ * start-up code (guests/lib/start.c) calls
+ *
+ *     int main(const struct sv_start_info *si);
+ *
+ * and passes main's return value to sv_exit. Everything a guest can do
+ * goes through the hypercalls of include/sharevisor.h; this library
+ * wraps them, and adds printf, string helpers and event handling.
+ */
+#ifndef SV_GUEST_LIB_H
+#define SV_GUEST_LIB_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "sharevisor.h"
+
+/* ---- hypercalls (guests/lib/hypercall.h has the raw int $0x82 stubs) */
+int32_t sv_version(void);
+int32_t sv_console_write(const void *buf, uint32_t len);
+int32_t sv_yield(void);
+int32_t sv_block(void);
+int32_t sv_event_callback(void (*entry)(void));
+int32_t sv_event_send(sv_domid_t dom, uint32_t port);
+int32_t sv_timer_set(uint64_t deadline_ns);
+int32_t sv_time_get(uint64_t *ns);
+void sv_exit(int32_t status) __attribute__((noreturn));
+int32_t sv_domain_list(struct sv_domain_info *buf, uint32_t max);
+int32_t sv_mem_info(struct sv_mem_info *out);
+
+/* The raw hypercall, for tests that pass deliberately bad arguments. */
+int32_t sv_hypercall(uint32_t op, uint32_t a1, uint32_t a2, uint32_t a3,
+		     uint32_t a4, uint32_t a5);
+
+/* ---- the pages every guest has */
+#define start_info	((const struct sv_start_info *)SV_START_INFO)
+#define shared_info	((struct sv_shared_info *)SV_SHARED_INFO)
+
+/* ---- console (guests/lib/console.c) */
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vprintf(const char *fmt, va_list ap);
+int puts(const char *s);		/* s and a newline */
+const char *sv_strerror(int32_t err);	/* "SV_EFAULT", ... */
+
+/* ---- strings and memory (kernel/string.c and kernel/format.c, shared) */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+void *memchr(const void *s, int c, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strncmp(const char *a, const char *b, size_t n);
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The value of "key=" in the domain's command line, copied into buf;
+ * false if absent. */
+bool sv_cmdline_get(const char *key, char *buf, size_t size);
+/* The same as an unsigned number (decimal, 0x hex, K/M suffix); dflt if
+ * absent or not a number. */
+uint32_t sv_cmdline_uint(const char *key, uint32_t dflt);
+
+/* ---- events (guests/lib/events.c)
+ *
+ * events_init(handler) registers the library's upcall entry with the
+ * hypervisor; from then on handler(port) is called once for each pending,
+ * unmasked port, inside the upcall, with upcalls masked. The pending bit
+ * is cleared before the handler runs. */
+typedef void (*sv_event_handler_t)(uint32_t port);
+void events_init(sv_event_handler_t handler);
+void event_mask(uint32_t port);
+void event_unmask(uint32_t port);		/* delivers it now if pending */
+bool event_test_and_clear(uint32_t port);	/* for guests that poll */
+void events_disable(void);			/* upcall_mask = 1, like cli */
+void events_enable(void);			/* upcall_mask = 0, delivers pending, like sti */
+
+/* ---- time (nanoseconds since boot) */
+uint64_t sv_now(void);				/* shared_info->time_ns */
+/* Sleep: arm the timer for now + ns and block until it fires (other
+ * events may be handled meanwhile). */
+void sv_sleep_ns(uint64_t ns);
+
+/* ---- measuring */
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+#endif /* SV_GUEST_LIB_H */
