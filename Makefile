@@ -6,6 +6,7 @@
 #   make iso        build/sharevisor.iso
 #   make bochs      boot the ISO in Bochs (headless), serial console here
 #   make qemu-gdb   start QEMU halted with a gdb stub; then run gdb here
+#   make bench      instruction counts of hypercalls and events (QEMU -icount)
 #   make clean
 #
 # run, test, iso, bochs and qemu-gdb first run tools/setup.sh, which
@@ -23,7 +24,7 @@ DEMO_MODULES := $(B)/guests/ticker.elf "name=ticker ticks=6 period_ms=30" \
 	$(B)/guests/hello.elf "name=alice lines=4" \
 	$(B)/guests/hello.elf "name=bob lines=4"
 
-SETUP_GOALS := run test iso bochs qemu-gdb
+SETUP_GOALS := run test iso bochs qemu-gdb bench
 ifneq ($(filter $(SETUP_GOALS),$(MAKECMDGOALS)),)
   SETUP_STATUS := $(shell tools/setup.sh 1>&2; echo $$?)
   ifneq ($(SETUP_STATUS),0)
@@ -76,9 +77,11 @@ GUEST_LIB := $(B)/guests/libsv.a
 DEMO_GUESTS := $(patsubst guests/%.c,$(B)/guests/%.elf,$(wildcard guests/*.c))
 TEST_GUESTS := $(patsubst tests/guests/%.c,$(B)/tests/guests/%.elf,$(wildcard tests/guests/*.c))
 
-guests: $(DEMO_GUESTS) $(TEST_GUESTS)
+BENCH_GUESTS := $(patsubst bench/%.c,$(B)/bench/%.elf,$(wildcard bench/*.c))
 
-$(B)/guests/%.o $(B)/tests/guests/%.o: CFLAGS = $(GUEST_CFLAGS)
+guests: $(DEMO_GUESTS) $(TEST_GUESTS) $(BENCH_GUESTS)
+
+$(B)/guests/%.o $(B)/tests/guests/%.o $(B)/bench/%.o: CFLAGS = $(GUEST_CFLAGS)
 $(B)/guests/lib/format.o: kernel/format.c $(B)/toolchain.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -Ikernel -c $< -o $@
@@ -91,6 +94,8 @@ $(GUEST_LIB): $(GUEST_LIB_OBJS)
 $(B)/guests/%.elf: $(B)/guests/%.o guests/guest.ld $(GUEST_LIB)
 	$(LD) -m elf_i386 -T guests/guest.ld -o $@ $< $(GUEST_LIB) $(LIBGCC)
 $(B)/tests/guests/%.elf: $(B)/tests/guests/%.o guests/guest.ld $(GUEST_LIB)
+	$(LD) -m elf_i386 -T guests/guest.ld -o $@ $< $(GUEST_LIB) $(LIBGCC)
+$(B)/bench/%.elf: $(B)/bench/%.o guests/guest.ld $(GUEST_LIB)
 	$(LD) -m elf_i386 -T guests/guest.ld -o $@ $< $(GUEST_LIB) $(LIBGCC)
 
 $(B)/%.o: %.c $(B)/toolchain.mk
@@ -178,10 +183,15 @@ unit: $(UNIT_TESTS)
 test: all $(UNIT_TESTS)
 	python3 tests/run.py
 
+# Benchmarks: exact instruction counts under QEMU -icount (bench/run.py).
+bench: all
+	python3 bench/run.py
+
 clean:
 	rm -rf $(B) .gdbinit
 
-.PHONY: all guests iso run bochs qemu-gdb unit test clean FORCE
+.PHONY: all guests bench iso run bochs qemu-gdb unit test clean FORCE
 .DELETE_ON_ERROR:
 
--include $(HV_OBJS:.o=.d) $(GUEST_LIB_OBJS:.o=.d) $(DEMO_GUESTS:.elf=.d) $(TEST_GUESTS:.elf=.d)
+-include $(HV_OBJS:.o=.d) $(GUEST_LIB_OBJS:.o=.d) $(DEMO_GUESTS:.elf=.d) $(TEST_GUESTS:.elf=.d) \
+	$(BENCH_GUESTS:.elf=.d)

@@ -296,7 +296,8 @@ struct sv_domain_info {
 	uint32_t domid;
 	uint32_t state;		/* enum sv_domain_state */
 	int32_t exit_status;
-	uint32_t pages;		/* frames the domain holds now */
+	uint32_t pages;		/* frames the domain holds now: its memory,
+				 * its info pages and its page tables */
 	char name[SV_NAME_MAX];
 };
 

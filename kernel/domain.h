@@ -65,7 +65,9 @@ void sched_wake(struct domain *d);		/* BLOCKED -> RUNNABLE */
 void sched_yield(void);				/* reschedule on the way out */
 void sched_tick(void);				/* from the timer interrupt */
 uint64_t sched_now_ns(void);
-void sched_start(void) __attribute__((noreturn));
+/* Run the domains; free_before_domains is the free-frame count before
+ * any was built, checked again when the last one has ended. */
+void sched_start(uint32_t free_before_domains) __attribute__((noreturn));
 void sched_return_to_guest(struct trapframe *tf);
 
 /* kernel/event.c */

@@ -154,7 +154,8 @@ static int32_t hc_domain_list(struct domain *d, struct trapframe *tf)
 		};
 		info[n] = (struct sv_domain_info){
 			.domid = x->id, .state = states[x->state],
-			.exit_status = x->exit_status, .pages = x->pages,
+			.exit_status = x->exit_status,
+			.pages = x->pages + (x->pgdir ? pgdir_frames(x->pgdir) : 0),
 		};
 		memcpy(info[n].name, x->name, sizeof(info[n].name));
 		n++;

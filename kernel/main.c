@@ -188,6 +188,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 
 	bool ok = run_selftests();
 	crash_on_purpose(options.crash);
+	uint32_t free_before_domains = frames_free();
 	uint32_t built = build_domains(&boot_info);
 
 	/* Under QEMU -icount shift=0 TSC ticks are instructions (plus time
@@ -202,5 +203,5 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 		power_off(boot_info.nmods == 0 ? EXIT_OK : EXIT_FAILED);
 	}
 	printk("boot: starting %u domains\n", built);
-	sched_start();
+	sched_start(free_before_domains);
 }

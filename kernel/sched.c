@@ -17,6 +17,7 @@
  * left at all, the hypervisor reports and powers off.
  */
 #include "domain.h"
+#include "frame.h"
 #include "klib.h"
 #include "memlayout.h"
 #include "param.h"
@@ -30,6 +31,7 @@
 struct domain *current;		/* the domain whose registers are in the trap frame */
 static bool need_resched;
 static uint32_t slice_left;
+static uint32_t frames_free_at_start;	/* before any domain was built */
 
 uint64_t sched_now_ns(void)
 {
@@ -75,10 +77,18 @@ static struct domain *pick_next(void)
 	return NULL;
 }
 
-/* Nothing left to run: report every domain's fate and power off. */
+/* Nothing left to run: report every domain's fate, check that every
+ * frame the domains had came back, and power off. */
 static void __attribute__((noreturn)) finish(void)
 {
 	bool ok = domains_report();
+	printk("frames: %u free after all domains ended, %u before they were built\n",
+	       frames_free(), frames_free_at_start);
+	if (frames_free() != frames_free_at_start) {
+		printk("LEAK: %d frames did not come back\n",
+		       (int)(frames_free_at_start - frames_free()));
+		ok = false;
+	}
 	power_off(ok ? EXIT_OK : EXIT_FAILED);
 }
 
@@ -123,8 +133,9 @@ void sched_return_to_guest(struct trapframe *tf)
 /* kernel/trapentry.asm: run the scheduler with esp at the trap frame. */
 void enter_first_domain(void) __attribute__((noreturn));
 
-void sched_start(void)
+void sched_start(uint32_t free_before_domains)
 {
+	frames_free_at_start = free_before_domains;
 	extern char boot_stack[];
 	tss_set_kernel_stack((uint32_t)(uintptr_t)(boot_stack + BOOT_STACK_SIZE));
 	current = NULL;

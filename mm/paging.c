@@ -155,6 +155,14 @@ pte_t *page_lookup(pde_t *pgdir, uint32_t va)
 	return pte && (*pte & PTE_P) ? pte : NULL;
 }
 
+uint32_t pgdir_frames(pde_t *pgdir)
+{
+	uint32_t n = 1;
+	for (uint32_t i = 0; i < PDX(KERNBASE); i++)
+		n += (pgdir[i] & PTE_P) != 0;
+	return n;
+}
+
 int page_protect(pde_t *pgdir, uint32_t va, uint32_t flags)
 {
 	pte_t *pte = page_lookup(pgdir, va);

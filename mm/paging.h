@@ -54,6 +54,8 @@ int page_map(pde_t *pgdir, uint32_t va, uint32_t pa, uint32_t flags);
 int page_unmap(pde_t *pgdir, uint32_t va, uint32_t *old_pa);
 /* The present page-table entry for va, or NULL. */
 pte_t *page_lookup(pde_t *pgdir, uint32_t va);
+/* Frames used by the directory and the page tables of its guest half. */
+uint32_t pgdir_frames(pde_t *pgdir);
 /* Change the PTE_W/PTE_U flags of the mapping at va. SV_OK or SV_ENOENT. */
 int page_protect(pde_t *pgdir, uint32_t va, uint32_t flags);
 /* Unmap every page of the guest half, calling release(pa, arg) for each

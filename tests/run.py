@@ -150,6 +150,11 @@ def run_one(run, workroot):
             run.errors.append("no 'sharevisor: exit status' line in the serial log")
         elif status != test.expect_status:
             run.errors.append("exit status %d, expected %d" % (status, test.expect_status))
+        # Every run: when the last domain ends, every frame is back.
+        leak = re.search(r"^frames: (\d+) free after all domains ended, (\d+) before",
+                         run.log, re.M)
+        if leak and leak.group(1) != leak.group(2):
+            run.errors.append("frames leaked: " + leak.group(0))
         ctx = boot_tests.Context(run.log, run.emulator, test.mem_mb, workdir, HV)
         run.errors += test.check(ctx) or []
     except Exception as e:  # a harness bug must still give a verdict
