@@ -161,13 +161,12 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-Ikernel -Imm -Iinclude -Itests/unit
 UNIT_TESTS := $(B)/unit/test_memmap $(B)/unit/test_frame $(B)/unit/test_multiboot \
-	$(B)/unit/test_cmdline $(B)/unit/test_format
+	$(B)/unit/test_cmdline $(B)/unit/test_format $(B)/unit/test_elf
+UNIT_SOURCES := kernel/multiboot.c kernel/cmdline.c kernel/elf.c mm/memmap.c mm/frame.c
 $(B)/unit/test_%: tests/unit/test_%.c tests/unit/unit.c tests/unit/unit.h \
-		kernel/multiboot.c kernel/cmdline.c mm/memmap.c mm/frame.c \
-		kernel/*.h mm/*.h
+		$(UNIT_SOURCES) kernel/*.h mm/*.h
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< tests/unit/unit.c \
-	  kernel/multiboot.c kernel/cmdline.c mm/memmap.c mm/frame.c
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< tests/unit/unit.c $(UNIT_SOURCES)
 # Our vsnprintf, renamed so that it sits beside glibc's and can be compared
 # (not in $(B)/unit: tests/run.py runs every file there).
 $(B)/host/kformat.o: kernel/format.c kernel/klib.h
