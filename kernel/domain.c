@@ -86,11 +86,13 @@ void domain_exit(struct domain *d, int32_t status)
 	domain_end(d, DOM_EXITED, status);
 }
 
-void domain_kill(struct domain *d, const struct trapframe *tf, const char *why)
+void domain_kill(struct domain *d, const struct trapframe *tf, const char *why,
+		 const char *fate)
 {
 	printk("domain %u (%s) killed: %s\n", d->id, d->name, why);
 	if (tf)
 		print_trapframe(tf);
+	snprintf(d->fate, sizeof(d->fate), "%s", fate);
 	domain_end(d, DOM_KILLED, tf ? (int32_t)tf->trapno : -1);
 }
 
@@ -104,9 +106,7 @@ bool domains_report(void)
 			printk("  %2u %-15s exited with status %d\n", d->id, d->name, d->exit_status);
 			all_ok &= d->exit_status == 0;
 		} else if (d->state == DOM_KILLED) {
-			printk("  %2u %-15s killed (%s)\n", d->id, d->name,
-			       d->exit_status >= 0 ? exception_name((uint32_t)d->exit_status)
-						   : "protocol violation");
+			printk("  %2u %-15s killed (%s)\n", d->id, d->name, d->fate);
 			all_ok = false;
 		}
 	}

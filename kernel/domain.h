@@ -29,7 +29,8 @@ struct domain {
 	enum domain_state state;
 	bool privileged;		/* domain 0 */
 	char name[SV_NAME_MAX];
-	int32_t exit_status;		/* EXITED: its status; KILLED: the vector */
+	int32_t exit_status;		/* EXITED: its status; KILLED: the vector, or -1 */
+	char fate[40];			/* KILLED: why, for the report at power-off */
 
 	pde_t *pgdir;			/* its address space */
 	struct trapframe ctx;		/* its registers while it is not running */
@@ -49,7 +50,10 @@ struct domain *domain_get(uint32_t id);		/* any state but UNUSED, or NULL */
 struct domain *domain_alloc(uint32_t id);	/* claim slot id, or NULL */
 bool domain_alive(const struct domain *d);	/* RUNNABLE or BLOCKED */
 void domain_exit(struct domain *d, int32_t status);
-void domain_kill(struct domain *d, const struct trapframe *tf, const char *why);
+/* Kill d. tf: its registers if it faulted (printed), or NULL; why: a
+ * full sentence for the log; fate: a few words for the final report. */
+void domain_kill(struct domain *d, const struct trapframe *tf, const char *why,
+		 const char *fate);
 void domain_release_memory(struct domain *d);	/* frames and page tables back */
 int domains_alive(void);
 /* Print every domain's fate; true if all exited with status 0. */

@@ -44,7 +44,8 @@ bool event_deliver(struct domain *d, struct trapframe *tf)
 	};
 	uint32_t sp = tf->esp - sizeof(f);
 	if (tf->esp < sizeof(f) || copy_to_guest(d->pgdir, sp, &f, sizeof(f)) != SV_OK) {
-		domain_kill(d, tf, "no room on its stack for an event upcall");
+		domain_kill(d, tf, "no room on its stack for an event upcall",
+			    "bad stack for an upcall");
 		return false;
 	}
 	d->shared->upcall_mask = 1;
@@ -58,7 +59,8 @@ int32_t event_return(struct domain *d, struct trapframe *tf, uint32_t frame_va)
 	struct sv_upcall_frame f;
 
 	if (copy_from_guest(d->pgdir, &f, frame_va, sizeof(f)) != SV_OK) {
-		domain_kill(d, tf, "SV_OP_EVENT_RETURN with an unreadable frame");
+		domain_kill(d, tf, "SV_OP_EVENT_RETURN with an unreadable frame",
+			    "bad upcall frame");
 		return SV_EFAULT;
 	}
 	tf->ecx = f.ecx;

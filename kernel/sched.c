@@ -92,6 +92,18 @@ static void __attribute__((noreturn)) finish(void)
 	power_off(ok ? EXIT_OK : EXIT_FAILED);
 }
 
+/* Can anything still wake a blocked domain? Only the timer raises
+ * events on its own (everything else comes from a running domain). */
+static bool any_timer_armed(void)
+{
+	for (uint32_t id = 0; id < SV_MAX_DOMAINS; id++) {
+		struct domain *d = domain_get(id);
+		if (d && domain_alive(d) && d->timer_deadline_ns)
+			return true;
+	}
+	return false;
+}
+
 static struct domain *wait_for_runnable(void)
 {
 	for (;;) {
@@ -100,6 +112,18 @@ static struct domain *wait_for_runnable(void)
 			return d;
 		if (domains_alive() == 0)
 			finish();
+		if (!any_timer_armed()) {
+			/* Every domain waits and no timer will fire: nothing
+			 * can ever run again. End the run instead of hanging. */
+			printk("sched: deadlock: every domain is blocked and no timer is armed\n");
+			for (uint32_t id = 0; id < SV_MAX_DOMAINS; id++) {
+				struct domain *x = domain_get(id);
+				if (x && domain_alive(x))
+					domain_kill(x, NULL, "blocked with nothing to wake it",
+						    "deadlock");
+			}
+			finish();
+		}
 		/* Everyone is blocked: sleep until an interrupt (the timer)
 		 * makes someone runnable. The interrupt arrives in ring 0,
 		 * on this stack, below us. */

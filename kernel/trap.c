@@ -84,7 +84,7 @@ static void guest_fault(struct domain *d, struct trapframe *tf)
 	char why[80];
 	snprintf(why, sizeof(why), "%s (vector %u) at eip %#x",
 		 exception_name(tf->trapno), tf->trapno, tf->eip);
-	domain_kill(d, tf, why);
+	domain_kill(d, tf, why, exception_name(tf->trapno));
 }
 
 /*
