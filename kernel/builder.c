@@ -14,6 +14,7 @@
  * A module that fails any check is refused with a line that names it and
  * says why; the other modules are still built.
  */
+#include "cmdline.h"
 #include "domain.h"
 #include "elf.h"
 #include "frame.h"
@@ -54,14 +55,9 @@ static bool name_char(char c)
 /* name= and mem= from the command line. NULL, or what is wrong. */
 static const char *parse_module_cmdline(const char *cmdline, char *name, uint32_t *mem)
 {
-	const char *p = cmdline;
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		const char *w = p;
-		while (*p && *p != ' ')
-			p++;
-		size_t n = (size_t)(p - w);
+	const char *p = cmdline, *end = cmdline + strlen(cmdline), *w;
+	size_t n;
+	while ((w = next_word(&p, end, &n))) {
 		if (n > 5 && strncmp(w, "name=", 5) == 0) {
 			if (n - 5 >= SV_NAME_MAX)
 				return "name= is longer than 15 characters";

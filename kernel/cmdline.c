@@ -77,10 +77,22 @@ static void parse_word(struct boot_options *o, const char *w, size_t n)
 	}
 }
 
+const char *next_word(const char **cursor, const char *end, size_t *len)
+{
+	const char *p = *cursor;
+	while (p < end && *p == ' ')
+		p++;
+	const char *w = p;
+	while (p < end && *p != ' ')
+		p++;
+	*cursor = p;
+	*len = (size_t)(p - w);
+	return *len ? w : NULL;
+}
+
 void cmdline_parse(const char *cmdline, struct boot_options *o)
 {
 	*o = (struct boot_options){ 0 };
-	const char *p = cmdline;
 	size_t len = strnlen(cmdline, MAX_CMDLINE);
 
 	for (size_t i = 0; i < len; i++) {
@@ -93,26 +105,14 @@ void cmdline_parse(const char *cmdline, struct boot_options *o)
 			break;
 		}
 	}
+	const char *p = cmdline, *end = cmdline + len, *w;
+	size_t n;
 	/* QEMU -kernel passes the image path as the first word; GRUB does
 	 * not. A first word with a '/' or ending in ".elf" is that path. */
-	const char *end = cmdline + len;
-	while (p < end && *p == ' ')
-		p++;
-	const char *w = p;
-	while (p < end && *p != ' ')
-		p++;
-	size_t n = (size_t)(p - w);
-	bool is_path = memchr(w, '/', n) != NULL ||
-		       (n >= 4 && strncmp(p - 4, ".elf", 4) == 0);
-	p = is_path ? p : w;
-
-	while (p < end) {
-		while (p < end && *p == ' ')
-			p++;
-		w = p;
-		while (p < end && *p != ' ')
-			p++;
-		if (p > w)
-			parse_word(o, w, (size_t)(p - w));
-	}
+	const char *after_first = p;
+	w = next_word(&after_first, end, &n);
+	if (w && (memchr(w, '/', n) || (n >= 4 && strncmp(w + n - 4, ".elf", 4) == 0)))
+		p = after_first;
+	while ((w = next_word(&p, end, &n)))
+		parse_word(o, w, n);
 }

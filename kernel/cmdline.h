@@ -16,6 +16,7 @@
 #define SV_CMDLINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum crash_kind { CRASH_NONE, CRASH_PAGEFAULT, CRASH_DIVIDE, CRASH_STACK_OVERFLOW };
 
@@ -27,5 +28,10 @@ struct boot_options {
 
 /* Parse cmdline (NUL-terminated) into opts. Reports every problem. */
 void cmdline_parse(const char *cmdline, struct boot_options *opts);
+
+/* The next space-separated word in [*cursor, end), or NULL if there is
+ * none; *len gets its length and *cursor moves past it. Also used for
+ * module command lines (kernel/builder.c). */
+const char *next_word(const char **cursor, const char *end, size_t *len);
 
 #endif /* SV_CMDLINE_H */
