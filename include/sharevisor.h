@@ -132,7 +132,8 @@ struct sv_shared_info {
  * domain has registered a callback (SV_OP_EVENT_CALLBACK) and
  * upcall_mask is 0, the next time the hypervisor returns to the domain it
  * pushes a struct sv_upcall_frame on the guest stack, sets upcall_mask,
- * and continues at the callback with esp pointing at the frame. The
+ * and continues at the callback with esp pointing at the frame and the
+ * direction flag clear (the frame keeps the interrupted DF). The
  * callback handles the pending ports and ends with SV_OP_EVENT_RETURN,
  * giving the frame back. Without a callback an event just stays pending.
  */

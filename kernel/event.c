@@ -17,6 +17,7 @@
 /* The eflags bits a guest may set through its upcall frame: the
  * arithmetic flags and the direction flag. Never IF, IOPL, TF or VM. */
 #define EFLAGS_GUEST 0x00000CD5u
+#define EFLAGS_DF 0x00000400u	/* direction flag */
 
 void event_raise(struct domain *d, uint32_t port)
 {
@@ -51,6 +52,7 @@ bool event_deliver(struct domain *d, struct trapframe *tf)
 	d->shared->upcall_mask = 1;
 	tf->esp = sp;
 	tf->eip = d->callback;
+	tf->eflags &= ~EFLAGS_DF;	/* the callback is C code; the frame keeps DF */
 	return true;
 }
 

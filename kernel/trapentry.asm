@@ -37,6 +37,7 @@ trap_common:
 	push fs
 	push gs
 	pushad
+	cld			; a guest may trap with DF set: C expects it clear
 	mov ax, SEL_KDATA	; the hypervisor's own data segments
 	mov ds, ax
 	mov es, ax
