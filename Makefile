@@ -191,6 +191,8 @@ clean:
 
 .PHONY: all guests bench iso run bochs qemu-gdb unit test clean FORCE
 .DELETE_ON_ERROR:
+# Keep the guests' object files (intermediates of the .elf rules) between builds.
+.SECONDARY:
 
 -include $(HV_OBJS:.o=.d) $(GUEST_LIB_OBJS:.o=.d) $(DEMO_GUESTS:.elf=.d) $(TEST_GUESTS:.elf=.d) \
 	$(BENCH_GUESTS:.elf=.d)
