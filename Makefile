@@ -48,7 +48,7 @@ CFLAGS := $(ARCH_CFLAGS) -std=gnu11 -O2 -g \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-mgeneral-regs-only \
 	-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
-	-Ikernel -Imm -Iinclude -MMD -MP
+	-Ikernel -Imm -Ishare -Iinclude -MMD -MP
 NASMFLAGS := -f elf32 -g -F dwarf -I$(B)/ -Ikernel/
 LDFLAGS := -m elf_i386 -T linker.ld -z max-page-size=4096 --no-warn-rwx-segments
 
@@ -60,7 +60,8 @@ HV_C := kernel/main.c kernel/console.c kernel/serial.c kernel/vga.c \
 	kernel/multiboot.c kernel/cmdline.c kernel/crc32.c kernel/selftest.c \
 	kernel/elf.c kernel/builder.c kernel/domain.c kernel/sched.c \
 	kernel/event.c kernel/hypercall.c \
-	mm/memmap.c mm/frame.c mm/paging.c mm/usercopy.c
+	mm/memmap.c mm/frame.c mm/paging.c mm/usercopy.c \
+	share/share.c share/watch.c share/sg.c
 HV_OBJS := $(HV_ASM:%.asm=$(B)/%.o) $(HV_C:%.c=$(B)/%.o)
 
 all: $(HV) $(B)/sharevisor.asm guests
@@ -68,7 +69,7 @@ all: $(HV) $(B)/sharevisor.asm guests
 # Guests: the library (guests/lib, plus the hypervisor's own format.c and
 # string.c), the demo guests (guests/*.c) and the test guests
 # (tests/guests/*.c), each a static ELF linked at SV_GUEST_BASE.
-GUEST_CFLAGS := $(filter-out -Ikernel -Imm,$(CFLAGS)) -Iguests/lib
+GUEST_CFLAGS := $(filter-out -Ikernel -Imm -Ishare,$(CFLAGS)) -Iguests/lib
 GUEST_LIB_OBJS := $(B)/guests/lib/entry.o $(B)/guests/lib/start.o \
 	$(B)/guests/lib/hypercalls.o $(B)/guests/lib/console.o \
 	$(B)/guests/lib/events.o $(B)/guests/lib/upcall.o \

@@ -13,6 +13,7 @@
  *   4. the shared-info page (events and time, shared read-write)
  *   5. events and the upcall frame
  *   6. hypercalls: the calling convention and every operation
+ *   7. shares: share pages, address watches, scatter-gather transfer
  */
 #ifndef SHAREVISOR_H
 #define SHAREVISOR_H
@@ -36,7 +37,8 @@
 #define SV_ENOSPC	(-8)	/* a per-domain limit is reached */
 #define SV_ENOSYS	(-9)	/* no such operation */
 #define SV_ERANGE	(-10)	/* a number is out of its range */
-#define SV_ERRNO_MAX	10	/* the most negative code is -SV_ERRNO_MAX */
+#define SV_EAGAIN	(-11)	/* not now: e.g. the peer has no buffer registered */
+#define SV_ERRNO_MAX	11	/* the most negative code is -SV_ERRNO_MAX */
 
 /* ------------------------------------------------------------------ */
 /* 2. The guest address space. Every domain sees the same layout:
@@ -279,6 +281,22 @@ enum sv_op {
 	 */
 	SV_OP_MEM_INFO = 11,
 
+	/* Shares: section 7 below documents these. */
+	SV_OP_SHARE_CREATE = 12,
+	SV_OP_SHARE_GRANT = 13,
+	SV_OP_SHARE_DESTROY = 14,
+	SV_OP_SHARE_GET = 15,
+	SV_OP_SHARE_DROP = 16,
+	SV_OP_SHARE_MAP = 17,
+	SV_OP_SHARE_UNMAP = 18,
+	SV_OP_SHARE_INFO = 19,
+	SV_OP_WATCH = 20,
+	SV_OP_UNWATCH = 21,
+	SV_OP_TRIGGER = 22,
+	SV_OP_SG_REGISTER = 23,
+	SV_OP_SG_UNREGISTER = 24,
+	SV_OP_SG_XFER = 25,
+
 	SV_OP_COUNT		/* one more than the highest operation */
 };
 
@@ -306,5 +324,194 @@ struct sv_mem_info {
 	uint32_t total_frames;	/* frames the hypervisor manages */
 	uint32_t free_frames;	/* frames on its free list now */
 };
+
+/* ------------------------------------------------------------------ */
+/* 7. Shares: the only inter-domain IPC (Rusty Russell's "share" model).
+ *
+ * A share is a run of physically contiguous pages that domain 0 creates
+ * and grants to domains. A granted domain "gets" the share, becoming one
+ * of its peers with a small peer id, and binds one of its own event ports
+ * to it: every notification this share has for that domain raises that
+ * port. It may map the pages into its address space. On top of the
+ * shared memory there are two mechanisms:
+ *
+ *   watches   "when someone triggers this offset of the share, decrement
+ *             my counter; when it reaches 0, raise my port"
+ *   sg lists  "here are my buffers (address/length pairs) for this
+ *             share": a peer's sg_xfer copies straight between its own
+ *             buffers and the oldest such list, frame to frame, writes
+ *             the byte count into the owner's length word, and raises
+ *             the owner's port.
+ *
+ * Lifetimes: a share's pages are freed when it has been destroyed, no
+ * peer holds it and no domain maps it; each mapping holds a reference on
+ * every page. Dropping a share (or dying) unmaps it, removes that
+ * domain's watches and sg lists on it, frees its peer id, and triggers
+ * offset 0, so that the others learn a peer left.
+ *
+ * The hypervisor runs each hypercall to completion with the CPU to
+ * itself, so an operation never sees another half done: an sg_xfer
+ * finishes before any unmap, drop or death can touch its buffers.
+ *
+ * Limits (each returns its error when reached):
+ */
+#define SV_SHARE_MAX_PAGES	16	/* pages in one share (SV_EINVAL) */
+#define SV_MAX_SHARES		32	/* shares existing at once (SV_ENOSPC) */
+#define SV_SHARE_MAX_PEERS	8	/* peers of one share; ids 0..7 (SV_ENOSPC) */
+#define SV_MAX_HELD_SHARES	8	/* shares one domain holds at once (SV_ENOSPC) */
+#define SV_MAX_WATCHES		32	/* watches one domain has at once (SV_ENOSPC) */
+#define SV_MAX_SG_LISTS		16	/* sg lists one domain has registered (SV_ENOSPC) */
+#define SV_SG_MAX_ENTRIES	16	/* entries in one sg list (SV_EINVAL) */
+#define SV_SG_MAX_BYTES		(64u << 10)	/* bytes in one sg list (SV_EINVAL) */
+
+typedef int32_t sv_share_t;	/* a share id; never reused while it exists */
+
+/* One buffer of an sg list: guest virtual address and length (> 0). */
+struct sv_sg {
+	uint32_t addr;
+	uint32_t len;
+};
+
+/* sg_register: what the list is for. */
+#define SV_SG_IN	1	/* buffers a peer fills (we receive into them) */
+#define SV_SG_OUT	2	/* buffers a peer drains (we offer data in them) */
+
+/* sg_xfer: which way the data goes. */
+#define SV_XFER_SEND	1	/* our buffers -> the peer's oldest SV_SG_IN list */
+#define SV_XFER_RECV	2	/* the peer's oldest SV_SG_OUT list -> our buffers */
+
+/* share_map flags */
+#define SV_MAP_READONLY	1
+
+/* Filled by SV_OP_SHARE_INFO. */
+struct sv_share_status {
+	uint32_t npages;	/* pages in the share */
+	uint32_t peer_id;	/* the caller's peer id */
+	uint32_t port;		/* the caller's event port for this share */
+	uint32_t peers;		/* bit p: peer id p is held (by someone) */
+	uint32_t mapped_at;	/* the caller's mapping, or 0 */
+	uint32_t destroyed;	/* 1 once domain 0 destroyed it */
+};
+
+/*
+ * SV_OP_SHARE_CREATE: make a share of physically contiguous zeroed pages.
+ * Domain 0 only.
+ *   ebx  IN  number of pages, 1 .. SV_SHARE_MAX_PAGES
+ * Returns the share id (>= 0). SV_EPERM: not domain 0. SV_EINVAL: bad
+ * page count. SV_ENOSPC: SV_MAX_SHARES exist. SV_ENOMEM: no run of free
+ * frames that long.
+ *
+ * SV_OP_SHARE_GRANT: allow a domain to get the share. Domain 0 only.
+ *   ebx  IN  share id
+ *   ecx  IN  domain id (domain 0 may grant to itself)
+ * SV_EPERM: not domain 0. SV_ENOENT: no such share (or destroyed), or no
+ * such running domain. Granting twice is not an error.
+ *
+ * SV_OP_SHARE_DESTROY: no more grants or gets. Domain 0 only.
+ *   ebx  IN  share id
+ * The peers keep what they have; the pages are freed when the last peer
+ * has dropped it and the last mapping is gone. SV_EPERM, SV_ENOENT.
+ *
+ * SV_OP_SHARE_GET: become a peer of a share granted to the caller.
+ *   ebx  IN  share id
+ *   ecx  IN  the caller's event port to bind: SV_PORT_FIRST_FREE .. 31,
+ *            not bound to another share
+ * Returns the peer id: the lowest free one, 0 .. SV_SHARE_MAX_PEERS - 1.
+ * SV_ENOENT: no such share, or destroyed. SV_EPERM: not granted to the
+ * caller. SV_EEXIST: the caller already holds it. SV_EINVAL: bad port.
+ * SV_EBUSY: the port is bound to another share. SV_ENOSPC: the share has
+ * SV_SHARE_MAX_PEERS peers, or the caller holds SV_MAX_HELD_SHARES.
+ *
+ * SV_OP_SHARE_DROP: stop being a peer. Unmaps the share, removes the
+ * caller's watches and sg lists on it, frees its peer id and port, and
+ * triggers offset 0 (so peers watching offset 0 learn that someone
+ * left). A domain that exits or is killed drops all its shares the same
+ * way.
+ *   ebx  IN  share id
+ * SV_ENOENT: the caller does not hold it.
+ *
+ * SV_OP_SHARE_MAP: map the share's pages at a guest address.
+ *   ebx  IN  share id
+ *   ecx  IN  address, page-aligned, at or above SV_GUEST_BASE, with the
+ *            whole share below SV_GUEST_LIMIT
+ *   edx  IN  0, or SV_MAP_READONLY
+ * One mapping per peer. SV_ENOENT: the caller does not hold the share.
+ * SV_EINVAL: unaligned address, unknown flags. SV_EFAULT: below
+ * SV_GUEST_BASE or reaching the hypervisor. SV_EEXIST: the range overlaps
+ * something mapped (the guest's memory, another share), or this share is
+ * already mapped by the caller.
+ *
+ * SV_OP_SHARE_UNMAP: remove the caller's mapping of the share.
+ *   ebx  IN  share id
+ * SV_ENOENT: the caller does not hold it, or has not mapped it.
+ *
+ * SV_OP_SHARE_INFO: the caller's view of a share it holds.
+ *   ebx  IN   share id
+ *   ecx  OUT  address of a struct sv_share_status
+ * SV_ENOENT: the caller does not hold it. SV_EFAULT: bad address.
+ *
+ * SV_OP_WATCH: watch an address of the share.
+ *   ebx  IN  share id (held by the caller)
+ *   ecx  IN  offset in the share, < npages * SV_PAGE_SIZE
+ *   edx  IN  address of the caller's 32-bit counter: 4-aligned, writable
+ * Each trigger of that offset decrements the counter (a counter at 0
+ * stays at 0) and, when it is then 0, raises the caller's port for the
+ * share. A watch whose counter is no longer writable when it fires is
+ * removed. SV_ENOENT: not held. SV_EINVAL: offset outside the share, or
+ * counter not 4-aligned. SV_EFAULT: counter not writable. SV_EEXIST: the
+ * same (share, offset, counter) is already watched. SV_ENOSPC: the caller
+ * has SV_MAX_WATCHES.
+ *
+ * SV_OP_UNWATCH: remove that watch (same three arguments).
+ * SV_ENOENT: no such watch.
+ *
+ * SV_OP_TRIGGER: fire every watch on an offset of the share.
+ *   ebx  IN  share id (the caller must hold it: sharing memory is what
+ *            gives the right to poke it)
+ *   ecx  IN  offset, < npages * SV_PAGE_SIZE
+ * Returns the number of watches fired. SV_ENOENT: not held. SV_EINVAL:
+ * offset outside the share.
+ *
+ * SV_OP_SG_REGISTER: offer buffers for the share's peers.
+ *   ebx  IN  share id (held by the caller)
+ *   ecx  IN  SV_SG_IN or SV_SG_OUT
+ *   edx  IN  address of an array of struct sv_sg
+ *   esi  IN  number of entries, 1 .. SV_SG_MAX_ENTRIES
+ *   edi  IN  address of a uint32_t length word (writable): receives the
+ *            bytes moved when a peer uses the list
+ * The list is copied in; every buffer must be mapped (writable for
+ * SV_SG_IN) now, and is checked again when used. Returns a handle (>= 0).
+ * SV_ENOENT: not held. SV_EINVAL: bad direction, no entries or too many,
+ * an entry of length 0, more than SV_SG_MAX_BYTES in all. SV_EFAULT: the
+ * array, a buffer or the length word is bad (a buffer wraps, is in the
+ * hypervisor, is unmapped, or is read-only for SV_SG_IN). SV_ENOSPC: the
+ * caller has SV_MAX_SG_LISTS lists.
+ *
+ * SV_OP_SG_UNREGISTER: withdraw a list that has not been used.
+ *   ebx  IN  share id
+ *   ecx  IN  handle
+ * SV_ENOENT: no such list (never registered, already used, or already
+ * unregistered).
+ *
+ * SV_OP_SG_XFER: copy between the caller's buffers and a peer's list.
+ *   ebx  IN  share id (held by the caller)
+ *   ecx  IN  SV_XFER_SEND (to the peer's oldest SV_SG_IN list) or
+ *            SV_XFER_RECV (from the peer's oldest SV_SG_OUT list)
+ *   edx  IN  the peer id
+ *   esi  IN  address of the caller's array of struct sv_sg
+ *   edi  IN  number of entries, 1 .. SV_SG_MAX_ENTRIES
+ * Copies min(our total, their total) bytes in one pass, frame to frame:
+ * a longer transfer is cut to the peer's list, and the return value says
+ * how much went. Then writes that count to the peer's length word,
+ * unregisters the list, and raises the peer's port. Returns the bytes
+ * moved. SV_ENOENT: the caller does not hold the share, or no such peer
+ * (never was, or has left). SV_EAGAIN: the peer has no list of that kind
+ * registered (try again after it registers one). SV_EINVAL: bad
+ * direction or entry count, zero-length entry, more than SV_SG_MAX_BYTES.
+ * SV_EFAULT: one of the caller's buffers is bad (nothing is copied, the
+ * peer's list stays registered), or the peer's oldest list has gone bad
+ * since it was registered (its pages were unmapped): that list is
+ * unregistered without being written, and nothing is copied.
+ */
 
 #endif /* SHAREVISOR_H */

@@ -11,6 +11,7 @@
 #include "klib.h"
 #include "memlayout.h"
 #include "panic.h"
+#include "share.h"
 #include "x86.h"
 
 static struct domain domains[SV_MAX_DOMAINS];
@@ -72,6 +73,7 @@ void domain_release_memory(struct domain *d)
 static void domain_end(struct domain *d, enum domain_state how, int32_t status)
 {
 	console_flush_domain(d);
+	share_domain_dies(d);	/* unmaps, drops, wakes the peers at offset 0 */
 	d->state = how;
 	d->exit_status = status;
 	domain_release_memory(d);

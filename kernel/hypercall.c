@@ -11,6 +11,7 @@
 #include "domain.h"
 #include "frame.h"
 #include "klib.h"
+#include "share.h"
 #include "usercopy.h"
 
 typedef int32_t (*hypercall_fn)(struct domain *d, struct trapframe *tf);
@@ -173,6 +174,82 @@ static int32_t hc_mem_info(struct domain *d, struct trapframe *tf)
 	return copy_to_guest(d->pgdir, ARG1(tf), &mi, sizeof(mi));
 }
 
+/* ---- shares: the argument checks and the work are in share/ */
+
+#define ARG3(tf) ((tf)->edx)
+#define ARG4(tf) ((tf)->esi)
+#define ARG5(tf) ((tf)->edi)
+
+static int32_t hc_share_create(struct domain *d, struct trapframe *tf)
+{
+	return share_create(d, ARG1(tf));
+}
+
+static int32_t hc_share_grant(struct domain *d, struct trapframe *tf)
+{
+	return share_grant(d, ARG1(tf), ARG2(tf));
+}
+
+static int32_t hc_share_destroy(struct domain *d, struct trapframe *tf)
+{
+	return share_destroy(d, ARG1(tf));
+}
+
+static int32_t hc_share_get(struct domain *d, struct trapframe *tf)
+{
+	return share_get(d, ARG1(tf), ARG2(tf));
+}
+
+static int32_t hc_share_drop(struct domain *d, struct trapframe *tf)
+{
+	return share_drop(d, ARG1(tf));
+}
+
+static int32_t hc_share_map(struct domain *d, struct trapframe *tf)
+{
+	return share_map(d, ARG1(tf), ARG2(tf), ARG3(tf));
+}
+
+static int32_t hc_share_unmap(struct domain *d, struct trapframe *tf)
+{
+	return share_unmap(d, ARG1(tf));
+}
+
+static int32_t hc_share_info(struct domain *d, struct trapframe *tf)
+{
+	return share_info(d, ARG1(tf), ARG2(tf));
+}
+
+static int32_t hc_watch(struct domain *d, struct trapframe *tf)
+{
+	return watch_add(d, ARG1(tf), ARG2(tf), ARG3(tf));
+}
+
+static int32_t hc_unwatch(struct domain *d, struct trapframe *tf)
+{
+	return watch_remove(d, ARG1(tf), ARG2(tf), ARG3(tf));
+}
+
+static int32_t hc_trigger(struct domain *d, struct trapframe *tf)
+{
+	return watch_trigger(d, ARG1(tf), ARG2(tf));
+}
+
+static int32_t hc_sg_register(struct domain *d, struct trapframe *tf)
+{
+	return sg_register(d, ARG1(tf), ARG2(tf), ARG3(tf), ARG4(tf), ARG5(tf));
+}
+
+static int32_t hc_sg_unregister(struct domain *d, struct trapframe *tf)
+{
+	return sg_unregister(d, ARG1(tf), ARG2(tf));
+}
+
+static int32_t hc_sg_xfer(struct domain *d, struct trapframe *tf)
+{
+	return sg_xfer(d, ARG1(tf), ARG2(tf), ARG3(tf), ARG4(tf), ARG5(tf));
+}
+
 static const hypercall_fn hypercalls[SV_OP_COUNT] = {
 	[SV_OP_VERSION] = hc_version,
 	[SV_OP_CONSOLE_WRITE] = hc_console_write,
@@ -186,6 +263,20 @@ static const hypercall_fn hypercalls[SV_OP_COUNT] = {
 	[SV_OP_EXIT] = hc_exit,
 	[SV_OP_DOMAIN_LIST] = hc_domain_list,
 	[SV_OP_MEM_INFO] = hc_mem_info,
+	[SV_OP_SHARE_CREATE] = hc_share_create,
+	[SV_OP_SHARE_GRANT] = hc_share_grant,
+	[SV_OP_SHARE_DESTROY] = hc_share_destroy,
+	[SV_OP_SHARE_GET] = hc_share_get,
+	[SV_OP_SHARE_DROP] = hc_share_drop,
+	[SV_OP_SHARE_MAP] = hc_share_map,
+	[SV_OP_SHARE_UNMAP] = hc_share_unmap,
+	[SV_OP_SHARE_INFO] = hc_share_info,
+	[SV_OP_WATCH] = hc_watch,
+	[SV_OP_UNWATCH] = hc_unwatch,
+	[SV_OP_TRIGGER] = hc_trigger,
+	[SV_OP_SG_REGISTER] = hc_sg_register,
+	[SV_OP_SG_UNREGISTER] = hc_sg_unregister,
+	[SV_OP_SG_XFER] = hc_sg_xfer,
 };
 
 void hypercall(struct domain *d, struct trapframe *tf)

@@ -21,6 +21,7 @@ static const char *const type_names[FRAME_NTYPES] = {
 	[FRAME_BOOTINFO] = "bootinfo",	[FRAME_MODULE] = "module",
 	[FRAME_FRAMETABLE] = "frametable", [FRAME_PAGETABLE] = "pagetable",
 	[FRAME_SELFTEST] = "selftest",	[FRAME_GUEST] = "guest",
+	[FRAME_SHARE] = "share",
 };
 
 const char *frame_type_name(enum frame_type type)
@@ -42,6 +43,33 @@ static void mark(uint64_t first, uint64_t last, enum frame_type type, uint16_t o
 		frames[pfn].type = type;
 		frames[pfn].owner = owner;
 	}
+}
+
+/* The free list is doubly linked, so that frame_alloc_contig can take
+ * frames out of its middle in O(1). */
+static void push_free(uint32_t pfn)
+{
+	frames[pfn].next_free = free_head;
+	frames[pfn].prev_free = FRAME_NONE;
+	if (free_head != FRAME_NONE)
+		frames[free_head].prev_free = pfn;
+	free_head = pfn;
+	nfree++;
+}
+
+/* Take pfn off the free list. A neighbour link that points outside the
+ * table is corruption: it is not followed here, and frame_alloc panics
+ * when it reaches it. */
+static void unlink_free(uint32_t pfn)
+{
+	struct frame *f = &frames[pfn];
+	if (f->prev_free == FRAME_NONE)
+		free_head = f->next_free;
+	else if (f->prev_free < nframes)
+		frames[f->prev_free].next_free = f->next_free;
+	if (f->next_free < nframes)
+		frames[f->next_free].prev_free = f->prev_free;
+	nfree--;
 }
 
 uint32_t frame_init(struct frame *table, const struct range_list *usable,
@@ -73,15 +101,13 @@ uint32_t frame_init(struct frame *table, const struct range_list *usable,
 	/* Link free frames, lowest first. */
 	free_head = FRAME_NONE;
 	nfree = 0;
-	for (uint32_t pfn = nframes; pfn-- > 0;) {
-		if (frames[pfn].type != FRAME_FREE)
-			continue;
-		frames[pfn].next_free = free_head;
-		free_head = pfn;
-		nfree++;
-	}
+	for (uint32_t pfn = nframes; pfn-- > 0;)
+		if (frames[pfn].type == FRAME_FREE)
+			push_free(pfn);
 	return nfree;
 }
+
+
 
 uint32_t frame_alloc(uint16_t owner, enum frame_type type)
 {
@@ -96,11 +122,32 @@ uint32_t frame_alloc(uint16_t owner, enum frame_type type)
 	if (f->type != FRAME_FREE)	/* the free list is corrupt */
 		panic("frame_alloc: frame %#x on the free list is %s",
 		      pfn, frame_type_name(f->type));
-	free_head = f->next_free;
-	nfree--;
+	unlink_free(pfn);
 	*f = (struct frame){ .owner = owner, .type = type,
-			     .next_free = FRAME_NONE };
+			     .next_free = FRAME_NONE, .prev_free = FRAME_NONE };
 	return pfn;
+}
+
+uint32_t frame_alloc_contig(uint32_t n, uint16_t owner, enum frame_type type)
+{
+	if (type == FRAME_FREE || type == FRAME_ABSENT || type >= FRAME_NTYPES || n == 0)
+		panic("frame_alloc_contig: bad type %d or count %u", type, n);
+	/* First fit from the top of RAM, away from where single frames are
+	 * taken (the free list hands out low frames first). */
+	uint32_t run = 0;
+	for (uint32_t pfn = nframes; pfn-- > 0;) {
+		run = frames[pfn].type == FRAME_FREE ? run + 1 : 0;
+		if (run < n)
+			continue;
+		for (uint32_t i = pfn; i < pfn + n; i++) {
+			unlink_free(i);
+			frames[i] = (struct frame){ .owner = owner, .type = type,
+						    .next_free = FRAME_NONE,
+						    .prev_free = FRAME_NONE };
+		}
+		return pfn;
+	}
+	return FRAME_NONE;
 }
 
 void frame_free(uint32_t pfn)
@@ -115,10 +162,8 @@ void frame_free(uint32_t pfn)
 		panic("frame_free: frame %#x is %s", pfn, frame_type_name(f->type));
 	if (f->refcount)
 		panic("frame_free: frame %#x still has %u references", pfn, f->refcount);
-	*f = (struct frame){ .owner = DOMID_NONE, .type = FRAME_FREE,
-			     .next_free = free_head };
-	free_head = pfn;
-	nfree++;
+	*f = (struct frame){ .owner = DOMID_NONE, .type = FRAME_FREE };
+	push_free(pfn);
 }
 
 struct frame *frame_info(uint32_t pfn)

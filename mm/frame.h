@@ -35,6 +35,7 @@ enum frame_type {
 	FRAME_PAGETABLE,	/* a page directory or page table */
 	FRAME_SELFTEST,		/* held by the allocator self-test */
 	FRAME_GUEST,		/* a page of a domain's memory (owner: the domain) */
+	FRAME_SHARE,		/* a page of a share; refcount: the share + each mapping */
 	FRAME_NTYPES
 };
 
@@ -46,7 +47,8 @@ enum frame_type {
 
 struct frame {
 	uint32_t refcount;	/* references held by mappings (later layers) */
-	uint32_t next_free;	/* next frame on the free list, if FREE */
+	uint32_t next_free;	/* neighbours on the free list, if FREE */
+	uint32_t prev_free;
 	uint16_t owner;		/* domain id, DOMID_HYPERVISOR or DOMID_NONE */
 	uint8_t type;		/* enum frame_type */
 	uint8_t reserved;
@@ -67,6 +69,10 @@ uint32_t frame_init(struct frame *table, const struct range_list *usable,
 /* Take a free frame for owner, marking it with type (not FREE/ABSENT).
  * Returns its frame number, or FRAME_NONE when none is left. */
 uint32_t frame_alloc(uint16_t owner, enum frame_type type);
+
+/* Take n physically contiguous free frames (a share's pages). Returns the
+ * first frame number, or FRAME_NONE if there is no such run. */
+uint32_t frame_alloc_contig(uint32_t n, uint16_t owner, enum frame_type type);
 
 /* Give a frame back. Freeing a frame that is free, absent, firmware's,
  * part of the frame table, or still referenced is a hypervisor bug: it

@@ -142,8 +142,23 @@ int page_unmap(pde_t *pgdir, uint32_t va, uint32_t *old_pa)
 	if (old_pa)
 		*old_pa = PTE_ADDR(*pte);
 	*pte = 0;
-	if (is_current(pgdir))
-		invlpg(va);
+
+	/* A page table with nothing left in it goes back too, so that
+	 * mapping and unmapping (shares) never leaves frames behind. */
+	pte_t *table = P2V(PTE_ADDR(pgdir[PDX(va)]));
+	bool empty = true;
+	for (uint32_t i = 0; i < NPTENTRIES && empty; i++)
+		empty = !(table[i] & PTE_P);
+	if (empty) {
+		pgdir[PDX(va)] = 0;
+		free_table(table);
+	}
+	if (is_current(pgdir)) {
+		if (empty)
+			write_cr3(V2P(pgdir));	/* drop cached directory entries too */
+		else
+			invlpg(va);
+	}
 	return SV_OK;
 }
 

@@ -50,7 +50,8 @@ void pgdir_switch(pde_t *pgdir);
  * frame for a new page table). */
 int page_map(pde_t *pgdir, uint32_t va, uint32_t pa, uint32_t flags);
 /* Remove the mapping at va; *old_pa (if not NULL) gets the frame it
- * mapped. Returns SV_OK, SV_EINVAL or SV_ENOENT (nothing mapped). */
+ * mapped; a page table left empty is freed. Returns SV_OK, SV_EINVAL or
+ * SV_ENOENT (nothing mapped). */
 int page_unmap(pde_t *pgdir, uint32_t va, uint32_t *old_pa);
 /* The present page-table entry for va, or NULL. */
 pte_t *page_lookup(pde_t *pgdir, uint32_t va);

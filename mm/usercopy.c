@@ -13,10 +13,17 @@
  * not a user page, or (for write) read-only. */
 static uint8_t *guest_byte(pde_t *pgdir, uint32_t va, bool write)
 {
+	if (va >= SV_GUEST_LIMIT)
+		return NULL;
 	pte_t *pte = page_lookup(pgdir, va);
 	if (!pte || !(*pte & PTE_U) || (write && !(*pte & PTE_W)))
 		return NULL;
 	return (uint8_t *)P2V(PTE_ADDR(*pte)) + (va & (PAGE_SIZE - 1));
+}
+
+void *guest_ptr(pde_t *pgdir, uint32_t va, bool write)
+{
+	return guest_byte(pgdir, va, write);
 }
 
 int guest_range_check(pde_t *pgdir, uint32_t va, uint32_t len, bool write)

@@ -17,6 +17,9 @@
 
 /* SV_OK if all of [va, va + len) is accessible (writable if write). */
 int guest_range_check(pde_t *pgdir, uint32_t va, uint32_t len, bool write);
+/* The hypervisor's pointer to guest va (valid to the end of its page),
+ * or NULL if that page is not accessible (writable, if write). */
+void *guest_ptr(pde_t *pgdir, uint32_t va, bool write);
 int copy_from_guest(pde_t *pgdir, void *dst, uint32_t src_va, uint32_t len);
 int copy_to_guest(pde_t *pgdir, uint32_t dst_va, const void *src, uint32_t len);
 

@@ -1,0 +1,199 @@
+/*
+ * sg.c: scatter-gather lists and transfers (include/sharevisor.h,
+ * SV_OP_SG_REGISTER / SV_OP_SG_XFER).
+ *
+ * A domain registers a list of its buffers for a share; a peer's sg_xfer
+ * finds the owner's oldest list of the matching kind and copies between
+ * the two sets of buffers in one pass, frame to frame through the direct
+ * map: no bounce buffer, and never more than one copy of the data.
+ *
+ * Lists live in a fixed array per domain (SV_MAX_SG_LISTS each), so
+ * finding "the oldest list of domain D for share S" is a scan of D's 16
+ * slots, and the memory for lists is bounded whatever guests do.
+ */
+#include "domain.h"
+#include "klib.h"
+#include "memlayout.h"
+#include "share.h"
+#include "usercopy.h"
+
+struct sg_list {
+	bool used;
+	sv_share_t share;
+	uint32_t dir;		/* SV_SG_IN or SV_SG_OUT */
+	uint32_t seq;		/* registration order: the oldest is used first */
+	uint32_t len_va;	/* where the byte count goes */
+	uint32_t n;
+	uint32_t total;		/* bytes in all entries */
+	struct sv_sg e[SV_SG_MAX_ENTRIES];
+};
+
+static struct sg_list lists[SV_MAX_DOMAINS][SV_MAX_SG_LISTS];
+static uint32_t next_seq;
+
+/* Handles carry the slot and the sequence number, so a handle from a
+ * list that is gone never names its slot's next occupant. */
+#define HANDLE(slot, seq)	((int32_t)((((seq) & 0x07FFFFFFu) << 4) | (slot)))
+_Static_assert(SV_MAX_SG_LISTS == 16, "HANDLE keeps the slot in 4 bits");
+
+/* Copy a guest's list in and check it: sizes first (SV_EINVAL), then
+ * that every buffer is mapped, writable if write (SV_EFAULT). */
+static int32_t fetch_list(struct domain *d, uint32_t list_va, uint32_t count, bool write,
+			  struct sv_sg *e, uint32_t *total)
+{
+	if (count == 0 || count > SV_SG_MAX_ENTRIES)
+		return SV_EINVAL;
+	int rc = copy_from_guest(d->pgdir, e, list_va, count * sizeof(e[0]));
+	if (rc != SV_OK)
+		return rc;
+	uint64_t sum = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		if (e[i].len == 0)
+			return SV_EINVAL;
+		sum += e[i].len;
+	}
+	if (sum > SV_SG_MAX_BYTES)
+		return SV_EINVAL;
+	for (uint32_t i = 0; i < count; i++)
+		if (guest_range_check(d->pgdir, e[i].addr, e[i].len, write) != SV_OK)
+			return SV_EFAULT;
+	*total = (uint32_t)sum;
+	return SV_OK;
+}
+
+/* Are the buffers still all there (their pages may have been unmapped
+ * since they were registered)? */
+static bool buffers_ok(struct domain *d, const struct sv_sg *e, uint32_t n, bool write)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (guest_range_check(d->pgdir, e[i].addr, e[i].len, write) != SV_OK)
+			return false;
+	return true;
+}
+
+int32_t sg_register(struct domain *d, uint32_t id, uint32_t dir, uint32_t list_va,
+		    uint32_t count, uint32_t len_va)
+{
+	struct sv_sg e[SV_SG_MAX_ENTRIES];
+	uint32_t total;
+
+	struct share *s = share_held(d, id, NULL);
+	if (!s)
+		return SV_ENOENT;
+	if (dir != SV_SG_IN && dir != SV_SG_OUT)
+		return SV_EINVAL;
+	int32_t rc = fetch_list(d, list_va, count, dir == SV_SG_IN, e, &total);
+	if (rc != SV_OK)
+		return rc;
+	if (guest_range_check(d->pgdir, len_va, 4, true) != SV_OK)
+		return SV_EFAULT;
+	for (uint32_t slot = 0; slot < SV_MAX_SG_LISTS; slot++) {
+		struct sg_list *l = &lists[d->id][slot];
+		if (l->used)
+			continue;
+		*l = (struct sg_list){ .used = true, .share = s->id, .dir = dir,
+				       .seq = ++next_seq, .len_va = len_va, .n = count,
+				       .total = total };
+		memcpy(l->e, e, count * sizeof(e[0]));
+		return HANDLE(slot, l->seq);
+	}
+	return SV_ENOSPC;
+}
+
+int32_t sg_unregister(struct domain *d, uint32_t id, uint32_t handle)
+{
+	struct share *s = share_held(d, id, NULL);
+	struct sg_list *l = &lists[d->id][handle % SV_MAX_SG_LISTS];
+	if (!s || handle > INT32_MAX || !l->used || l->share != s->id ||
+	    HANDLE(handle % SV_MAX_SG_LISTS, l->seq) != (int32_t)handle)
+		return SV_ENOENT;
+	l->used = false;
+	return SV_OK;
+}
+
+void sg_remove_all(const struct domain *d, const struct share *s)
+{
+	for (uint32_t slot = 0; slot < SV_MAX_SG_LISTS; slot++)
+		if (lists[d->id][slot].used && lists[d->id][slot].share == s->id)
+			lists[d->id][slot].used = false;
+}
+
+/* The oldest list of domain t for share s in direction dir, or NULL. */
+static struct sg_list *oldest(const struct domain *t, const struct share *s, uint32_t dir)
+{
+	struct sg_list *best = NULL;
+	for (uint32_t slot = 0; slot < SV_MAX_SG_LISTS; slot++) {
+		struct sg_list *l = &lists[t->id][slot];
+		if (l->used && l->share == s->id && l->dir == dir &&
+		    (!best || l->seq < best->seq))
+			best = l;
+	}
+	return best;
+}
+
+/* Copy bytes from the buffers src[] in one address space to dst[] in
+ * another, chunk by chunk: each chunk ends at the end of a buffer or of a
+ * page on either side, and goes straight from frame to frame. Every
+ * buffer has been checked, so guest_ptr cannot fail here. */
+static void copy_sg(pde_t *src_pd, const struct sv_sg *src, pde_t *dst_pd,
+		    const struct sv_sg *dst, uint32_t bytes)
+{
+	uint32_t si = 0, soff = 0, di = 0, doff = 0;
+
+	while (bytes > 0) {
+		uint32_t sva = src[si].addr + soff, dva = dst[di].addr + doff;
+		uint32_t chunk = MIN(bytes, MIN(src[si].len - soff, dst[di].len - doff));
+		chunk = MIN(chunk, PAGE_SIZE - (sva & (PAGE_SIZE - 1)));
+		chunk = MIN(chunk, PAGE_SIZE - (dva & (PAGE_SIZE - 1)));
+		memcpy(guest_ptr(dst_pd, dva, true), guest_ptr(src_pd, sva, false), chunk);
+		bytes -= chunk;
+		if ((soff += chunk) == src[si].len) {
+			si++;
+			soff = 0;
+		}
+		if ((doff += chunk) == dst[di].len) {
+			di++;
+			doff = 0;
+		}
+	}
+}
+
+int32_t sg_xfer(struct domain *d, uint32_t id, uint32_t dir, uint32_t peer_id,
+		uint32_t list_va, uint32_t count)
+{
+	struct sv_sg mine[SV_SG_MAX_ENTRIES];
+	uint32_t my_total;
+
+	struct share *s = share_held(d, id, NULL);
+	if (!s)
+		return SV_ENOENT;
+	if (dir != SV_XFER_SEND && dir != SV_XFER_RECV)
+		return SV_EINVAL;
+	if (peer_id >= SV_SHARE_MAX_PEERS || !s->peers[peer_id].used)
+		return SV_ENOENT;
+	bool sending = dir == SV_XFER_SEND;
+	int32_t rc = fetch_list(d, list_va, count, !sending, mine, &my_total);
+	if (rc != SV_OK)
+		return rc;
+
+	struct peer *p = &s->peers[peer_id];
+	struct domain *t = domain_get(p->dom);
+	struct sg_list *theirs = oldest(t, s, sending ? SV_SG_IN : SV_SG_OUT);
+	if (!theirs)
+		return SV_EAGAIN;
+	if (!buffers_ok(t, theirs->e, theirs->n, sending)) {
+		theirs->used = false;	/* it went bad (unmapped): it can never be used */
+		return SV_EFAULT;
+	}
+
+	uint32_t bytes = MIN(my_total, theirs->total);
+	if (sending)
+		copy_sg(d->pgdir, mine, t->pgdir, theirs->e, bytes);
+	else
+		copy_sg(t->pgdir, theirs->e, d->pgdir, mine, bytes);
+
+	copy_to_guest(t->pgdir, theirs->len_va, &bytes, sizeof(bytes));	/* best effort */
+	theirs->used = false;
+	share_notify(s, p);
+	return (int32_t)bytes;
+}
