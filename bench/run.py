@@ -56,16 +56,24 @@ def main():
     print("Sharevisor micro-benchmarks: instructions under QEMU -icount shift=0 "
           "(median of 101 samples in a guest, rdtsc pair subtracted)")
     print("%-16s %10s %8s %8s %14s" % ("operation", "median", "min", "max", "x function call"))
-    for name in ("function_call", "memcpy_64", "memcpy_4096", "null_hypercall",
-                 "event_self", "yield_alone"):
+    for name in ("function_call", "memcpy_64", "memcpy_4096", "memcpy_65536",
+                 "null_hypercall", "event_self", "yield_alone",
+                 "sg_xfer_4096", "sg_xfer_65536"):
         med, lo, hi = first[name]
         print("%-16s %10d %8d %8d %14.1f" % (name, med, lo, hi, med / base))
     print("rdtsc pair overhead (subtracted): %d" % first["rdtsc_pair"][0])
+    for size in (4096, 65536):
+        print("sg_xfer of %d bytes / memcpy of the same in the guest: %.2f"
+              % (size, first["sg_xfer_%d" % size][0] / first["memcpy_%d" % size][0]))
     peer = linux_peer("syscall_getppid_cyc")
     if peer:
         print("Linux 6.1 getppid in the same emulator and mode (shared/peer-linux): "
               "%.1f; null hypercall / getppid = %.2f"
               % (peer, first["null_hypercall"][0] / peer))
+    pipe = linux_peer("pipe_bulk_64K_cyc (per 64 KiB)")
+    if pipe:
+        print("Linux 6.1 pipe bulk transfer per 64 KiB, same mode: %.1f; "
+              "sg_xfer 64 KiB / pipe = %.2f" % (pipe, first["sg_xfer_65536"][0] / pipe))
     print("%d boots, figures %s" % (runs, "identical in every boot" if stable
                                      else "DIFFER between boots: %r" % results))
 

@@ -347,7 +347,8 @@ struct sv_mem_info {
  * peer holds it and no domain maps it; each mapping holds a reference on
  * every page. Dropping a share (or dying) unmaps it, removes that
  * domain's watches and sg lists on it, frees its peer id, and triggers
- * offset 0, so that the others learn a peer left.
+ * offset 0, so that the others learn a peer left. When domain 0 ends,
+ * every share is destroyed (the peers keep theirs until they drop it).
  *
  * The hypervisor runs each hypercall to completion with the CPU to
  * itself, so an operation never sees another half done: an sg_xfer

@@ -212,10 +212,18 @@ int32_t share_drop(struct domain *d, uint32_t id)
 void share_domain_dies(struct domain *d)
 {
 	for (uint32_t i = 0; i < SV_MAX_SHARES; i++) {
+		struct share *s = &shares[i];
 		struct peer *p;
-		if (shares[i].used && share_held(d, (uint32_t)shares[i].id, &p))
-			leave(d, &shares[i], p);
-		shares[i].granted &= ~(1u << d->id);
+		if (s->used && share_held(d, (uint32_t)s->id, &p))
+			leave(d, s, p);
+		s->granted &= ~(1u << d->id);
+		/* Nobody but domain 0 can destroy a share: when it ends, so
+		 * do its shares (freed as soon as their last peer leaves). */
+		if (s->used && d->privileged && !s->destroyed) {
+			s->destroyed = true;
+			s->granted = 0;
+			free_if_unused(s);
+		}
 	}
 }
 
