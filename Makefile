@@ -162,7 +162,7 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-Ikernel -Imm -Iinclude -Itests/unit
 UNIT_TESTS := $(B)/unit/test_memmap $(B)/unit/test_frame $(B)/unit/test_multiboot \
-	$(B)/unit/test_cmdline $(B)/unit/test_format $(B)/unit/test_elf
+	$(B)/unit/test_cmdline $(B)/unit/test_format $(B)/unit/test_elf $(B)/unit/test_share
 UNIT_SOURCES := kernel/multiboot.c kernel/cmdline.c kernel/elf.c mm/memmap.c mm/frame.c
 $(B)/unit/test_%: tests/unit/test_%.c tests/unit/unit.c tests/unit/unit.h \
 		$(UNIT_SOURCES) kernel/*.h mm/*.h
@@ -177,6 +177,19 @@ $(B)/unit/test_format: tests/unit/test_format.c tests/unit/unit.c tests/unit/uni
 		$(B)/host/kformat.o kernel/*.h mm/*.h
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< tests/unit/unit.c $(B)/host/kformat.o
+
+# The share IPC, linked with the real frame allocator and guest copies over
+# fake domains, events and page tables (tests/unit/fake_kernel.c). The
+# forced include replaces memlayout.h's P2V/V2P: physical memory is an
+# arena of the test's, not KERNBASE + pa.
+SHARE_TEST_SOURCES := share/share.c share/watch.c share/sg.c \
+	mm/usercopy.c mm/frame.c mm/memmap.c
+$(B)/unit/test_share: tests/unit/test_share.c tests/unit/fake_kernel.c tests/unit/fake_kernel.h \
+		tests/unit/unit.c tests/unit/unit.h $(SHARE_TEST_SOURCES) \
+		kernel/*.h mm/*.h share/*.h include/*.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -Ishare -include tests/unit/fake_kernel.h -o $@ $< \
+		tests/unit/fake_kernel.c tests/unit/unit.c $(SHARE_TEST_SOURCES)
 
 unit: $(UNIT_TESTS)
 

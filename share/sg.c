@@ -145,7 +145,8 @@ static void copy_sg(pde_t *src_pd, const struct sv_sg *src, pde_t *dst_pd,
 		uint32_t chunk = MIN(bytes, MIN(src[si].len - soff, dst[di].len - doff));
 		chunk = MIN(chunk, PAGE_SIZE - (sva & (PAGE_SIZE - 1)));
 		chunk = MIN(chunk, PAGE_SIZE - (dva & (PAGE_SIZE - 1)));
-		memcpy(guest_ptr(dst_pd, dva, true), guest_ptr(src_pd, sva, false), chunk);
+		/* memmove: both sides may be the same share pages */
+		memmove(guest_ptr(dst_pd, dva, true), guest_ptr(src_pd, sva, false), chunk);
 		bytes -= chunk;
 		if ((soff += chunk) == src[si].len) {
 			si++;
