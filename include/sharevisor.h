@@ -161,6 +161,9 @@ struct sv_upcall_frame {
  * eax, up to five arguments in ebx, ecx, edx, esi, edi. The result comes
  * back in eax; every other register is preserved.
  *
+ * When several errors apply to one call, which of them is returned is
+ * not specified: guests should treat any error as "this did not happen".
+ *
  * Every address argument is a guest virtual address. The hypervisor
  * checks each one before use and returns SV_EFAULT if any byte of the
  * range is unmapped, above SV_GUEST_LIMIT, not writable (for output), or
@@ -404,7 +407,7 @@ struct sv_share_status {
  *
  * SV_OP_SHARE_GRANT: allow a domain to get the share. Domain 0 only.
  *   ebx  IN  share id
- *   ecx  IN  domain id (domain 0 may grant to itself)
+ *   ecx  IN  domain id, or SV_DOMID_SELF (domain 0 may grant to itself)
  * SV_EPERM: not domain 0. SV_ENOENT: no such share (or destroyed), or no
  * such running domain. Granting twice is not an error.
  *
@@ -511,8 +514,9 @@ struct sv_share_status {
  * direction or entry count, zero-length entry, more than SV_SG_MAX_BYTES.
  * SV_EFAULT: one of the caller's buffers is bad (nothing is copied, the
  * peer's list stays registered), or the peer's oldest list has gone bad
- * since it was registered (its pages were unmapped): that list is
- * unregistered without being written, and nothing is copied.
+ * since it was registered (a buffer or its length word was unmapped):
+ * that list is unregistered without being written, and nothing is
+ * copied.
  */
 
 #endif /* SHAREVISOR_H */

@@ -182,7 +182,8 @@ int32_t sg_xfer(struct domain *d, uint32_t id, uint32_t dir, uint32_t peer_id,
 	struct sg_list *theirs = oldest(t, s, sending ? SV_SG_IN : SV_SG_OUT);
 	if (!theirs)
 		return SV_EAGAIN;
-	if (!buffers_ok(t, theirs->e, theirs->n, sending)) {
+	if (!buffers_ok(t, theirs->e, theirs->n, sending) ||
+	    guest_range_check(t->pgdir, theirs->len_va, 4, true) != SV_OK) {
 		theirs->used = false;	/* it went bad (unmapped): it can never be used */
 		return SV_EFAULT;
 	}
@@ -193,7 +194,7 @@ int32_t sg_xfer(struct domain *d, uint32_t id, uint32_t dir, uint32_t peer_id,
 	else
 		copy_sg(t->pgdir, theirs->e, d->pgdir, mine, bytes);
 
-	copy_to_guest(t->pgdir, theirs->len_va, &bytes, sizeof(bytes));	/* best effort */
+	copy_to_guest(t->pgdir, theirs->len_va, &bytes, sizeof(bytes));	/* checked above */
 	theirs->used = false;
 	share_notify(s, p);
 	return (int32_t)bytes;

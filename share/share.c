@@ -129,6 +129,8 @@ int32_t share_grant(struct domain *d, uint32_t id, uint32_t domid)
 {
 	if (!d->privileged)
 		return SV_EPERM;
+	if (domid == SV_DOMID_SELF)
+		domid = d->id;
 	struct share *s = share_lookup(id);
 	struct domain *target = domain_get(domid);
 	if (!s || s->destroyed || !target || !domain_alive(target))
