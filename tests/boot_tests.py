@@ -721,3 +721,146 @@ TESTS += [
                   Module("name=stuck", elf="deadlock")],
          expect_status=EXIT_FAILED),
 ]
+
+
+# ---- shares (issue 4)
+#
+# The share IPC of include/sharevisor.h, section 7, from the guests' side:
+# one test guest per behaviour (tests/guests/share_*.c, helpers in
+# tests/guests/shares.h; the top comment of each says what it proves),
+# one module line per role. Domain 0 creates and grants; the other guests
+# are told the share's id (32: the first of the boot, which domain 0
+# checks) and poll until it is granted. Every guest ends with one VERDICT
+# line (the crasher just before it faults). run.py's leak check (the free
+# frames after every domain ended) covers every share's pages too, and
+# the guests that run as domain 0 check the frames themselves.
+
+def share_guests(elf, *roles):
+    """Modules of one test guest in several roles: (name, extra args), the
+    name being the role, or (name, role, extra args)."""
+    roles = [r if len(r) == 3 else (r[0], r[0], r[1]) for r in roles]
+    return [Module(("name=%s role=%s %s" % (name, role, extra)).strip(), elf=elf)
+            for name, role, extra in roles]
+
+
+def check_verdicts(test, names):
+    return all_of(*[check_verdict(n, test) for n in names])
+
+
+def check_all_exited(names):
+    """Domain i is names[i], and each exited with status 0."""
+    return all_of(*[check_exited(i, n) for i, n in enumerate(names)])
+
+
+def check_equal_numbers(pattern, what):
+    """Some line matches pattern, and its two numbers are equal."""
+    def check(ctx):
+        m = ctx.search(pattern)
+        if not m:
+            return ["no line matching %r" % pattern]
+        return [] if m.group(1) == m.group(2) else \
+            ["%s: %s and %s differ" % (what, m.group(1), m.group(2))]
+    return check
+
+
+def check_order(first, then):
+    """A line matching first comes before any line matching then."""
+    def check(ctx):
+        a, b = first_index(ctx, first), first_index(ctx, then)
+        return [] if a is not None and b is not None and a < b else \
+            ["%r does not come before %r" % (first, then)]
+    return check
+
+
+def check_no_line(pattern, message):
+    return lambda ctx: [message] if ctx.search(pattern) else []
+
+
+def check_peer_ids(ctx):
+    """The 7 peer domains of share-limits took peer ids 1..7, one each;
+    then 3 left, and 5 got 3 on its second get."""
+    ids = sorted(int(m.group(1)) for m in re.finditer(r"^\[peer\d\] was peer (\d+)",
+                                                     ctx.log, re.M))
+    errors = [] if ids == list(range(1, 8)) else ["the peers took ids %s, expected 1..7" % ids]
+    for line in (r"was peer 3, left", r"was peer 5, then 3"):
+        expect(ctx.search(r"^\[peer\d\] %s$" % line), "no '[peerN] %s' line" % line, errors)
+    return errors
+
+
+SHARE_LIMITS_NAMES = ["dom0"] + ["peer%d" % i for i in range(1, 8)] + ["late"]
+SHARE_LIMITS = share_guests("share_limits", ("dom0", "peers=7 late=8"),
+                            *[("peer%d" % i, "peer", "share=32 mem=512K") for i in range(1, 8)],
+                            ("late", "share=32 mem=512K"))
+
+TESTS += [
+    # Bytes through a mapping: writer -> share -> read-only reader; peer ids
+    # 0, 1, 2 and the lowest free one on a second get; share_info.
+    Test("share-data",
+         all_of(check_verdicts("share_data", ["dom0", "writer", "reader"]),
+                check_all_exited(["dom0", "writer", "reader"]),
+                check_lines(r"^\[writer\] wrote 16384 bytes at 0x10000000$",
+                            r"^\[reader\] read 16384 bytes at 0x20000000$"),
+                check_equal_numbers(r"^\[dom0\] free frames \(and the others' pages\) (\d+) "
+                                    r"before the share, (\d+) after$", "free frames"),
+                check_no_kills),
+         modules=share_guests("share_data", ("dom0", "writer=1 reader=2"),
+                              ("writer", "share=32"), ("reader", "share=32"))),
+    # Watches: counters of 1 and 3, a counter at 0, unwatch, a lost counter.
+    Test("share-watch",
+         all_of(check_verdict("watch", "share_watch"), check_exited(0, "watch"),
+                check_lines(r"^\[watch\] 9 events on port 7$"), check_no_kills),
+         modules=[Module("name=watch", elf="share_watch")]),
+    # sg transfers both ways: 16 odd entries, truncation, oldest list first,
+    # SV_EAGAIN, length words, the owner's event.
+    Test("share-sg",
+         all_of(check_verdicts("share_sg", ["dom0", "peer"]),
+                check_all_exited(["dom0", "peer"]),
+                check_lines(r"^\[dom0\] sent 15336 of 18464 bytes and 4105 bytes, "
+                            r"received 15924 into 17940$",
+                            r"^\[peer\] received 15336, 4105 of 6000, gave 15924, sent 5000$"),
+                check_no_kills),
+         modules=share_guests("share_sg", ("dom0", "peer=1"), ("peer", "share=32"))),
+    # A peer drops, another is killed mid-conversation (it writes to its
+    # read-only mapping): offset 0 fires each time, both are SV_ENOENT.
+    Test("share-gone",
+         all_of(check_verdicts("share_gone", ["dom0", "dropper", "crasher"]),
+                check_exited(0, "dom0"), check_exited(1, "dropper"),
+                check_killed(2, "crasher", 14, "#PF page fault", cr2=0x10000000,
+                             err=0x7),         # a write, to a present page, from user mode
+                check_lines(r"^\[crasher\] writing to my read-only mapping at 0x10000000$",
+                            r"^\[dom0\] free frames and the others' pages: (\d+) at the "
+                            r"start, \1 at the end$"),
+                check_no_line(r"^\[crasher\] survived",
+                              "the crasher survived a write to its read-only mapping")),
+         modules=share_guests("share_gone", ("dom0", "dropper=1 crasher=2"),
+                              ("dropper", "share=32"), ("crasher", "share=32")),
+         expect_status=EXIT_FAILED),
+    # Destroyed while mapped: the pages come back when the holder lets go;
+    # domain 0's end destroys the share it leaves behind.
+    Test("share-destroy-mapped",
+         all_of(check_verdicts("share_destroy", ["dom0", "holder"]),
+                check_all_exited(["dom0", "holder"]),
+                check_equal_numbers(r"^\[dom0\] free frames and the holder's pages: (\d+) "
+                                    r"before the share, (\d+) after$", "free frames"),
+                check_lines(r"^\[dom0\] ending, the holder still maps share 64$"),
+                check_order(r"^domain 0 \(dom0\) exited", r"^\[holder\] VERDICT"),
+                check_no_kills),
+         modules=share_guests("share_destroy", ("dom0", "holder=1"), ("holder", "share=32"))),
+    # 50 whole share lifetimes in domain 0 alone: not one frame lost.
+    Test("share-stress",
+         all_of(check_verdict("stress", "share_stress"), check_exited(0, "stress"),
+                check_equal_numbers(r"^\[stress\] 50 cycles: free frames (\d+) before, (\d+) "
+                                    r"after, 150 events$", "free frames"),
+                check_no_kills),
+         modules=[Module("name=stress", elf="share_stress")]),
+    # Every bad argument of every share operation: its documented error.
+    Test("share-bad",
+         all_of(check_verdicts("share_bad", ["dom0", "other"]),
+                check_all_exited(["dom0", "other"]), check_no_kills),
+         modules=share_guests("share_bad", ("dom0", "other=1"), ("other", ""))),
+    # Every SV_ENOSPC limit, SV_SHARE_MAX_PEERS with 9 domains.
+    Test("share-limits",
+         all_of(check_verdicts("share_limits", SHARE_LIMITS_NAMES),
+                check_all_exited(SHARE_LIMITS_NAMES), check_peer_ids, check_no_kills),
+         modules=SHARE_LIMITS),
+]

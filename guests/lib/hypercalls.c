@@ -56,3 +56,77 @@ int32_t sv_mem_info(struct sv_mem_info *out)
 {
 	return hypercall2(SV_OP_MEM_INFO, (uint32_t)out, 0);
 }
+
+/* ---- shares */
+
+int32_t sv_share_create(uint32_t npages)
+{
+	return hypercall2(SV_OP_SHARE_CREATE, npages, 0);
+}
+
+int32_t sv_share_grant(sv_share_t share, sv_domid_t dom)
+{
+	return hypercall2(SV_OP_SHARE_GRANT, (uint32_t)share, dom);
+}
+
+int32_t sv_share_destroy(sv_share_t share)
+{
+	return hypercall2(SV_OP_SHARE_DESTROY, (uint32_t)share, 0);
+}
+
+int32_t sv_share_get(sv_share_t share, uint32_t port)
+{
+	return hypercall2(SV_OP_SHARE_GET, (uint32_t)share, port);
+}
+
+int32_t sv_share_drop(sv_share_t share)
+{
+	return hypercall2(SV_OP_SHARE_DROP, (uint32_t)share, 0);
+}
+
+int32_t sv_share_map(sv_share_t share, uint32_t va, uint32_t flags)
+{
+	return hypercall5(SV_OP_SHARE_MAP, (uint32_t)share, va, flags, 0, 0);
+}
+
+int32_t sv_share_unmap(sv_share_t share)
+{
+	return hypercall2(SV_OP_SHARE_UNMAP, (uint32_t)share, 0);
+}
+
+int32_t sv_share_info(sv_share_t share, struct sv_share_status *out)
+{
+	return hypercall2(SV_OP_SHARE_INFO, (uint32_t)share, (uint32_t)out);
+}
+
+int32_t sv_watch(sv_share_t share, uint32_t offset, uint32_t *counter)
+{
+	return hypercall5(SV_OP_WATCH, (uint32_t)share, offset, (uint32_t)counter, 0, 0);
+}
+
+int32_t sv_unwatch(sv_share_t share, uint32_t offset, uint32_t *counter)
+{
+	return hypercall5(SV_OP_UNWATCH, (uint32_t)share, offset, (uint32_t)counter, 0, 0);
+}
+
+int32_t sv_trigger(sv_share_t share, uint32_t offset)
+{
+	return hypercall2(SV_OP_TRIGGER, (uint32_t)share, offset);
+}
+
+int32_t sv_sg_register(sv_share_t share, uint32_t dir, const struct sv_sg *list, uint32_t n,
+		       uint32_t *len)
+{
+	return hypercall5(SV_OP_SG_REGISTER, (uint32_t)share, dir, (uint32_t)list, n, (uint32_t)len);
+}
+
+int32_t sv_sg_unregister(sv_share_t share, int32_t handle)
+{
+	return hypercall2(SV_OP_SG_UNREGISTER, (uint32_t)share, (uint32_t)handle);
+}
+
+int32_t sv_sg_xfer(sv_share_t share, uint32_t dir, uint32_t peer, const struct sv_sg *list,
+		   uint32_t n)
+{
+	return hypercall5(SV_OP_SG_XFER, (uint32_t)share, dir, peer, (uint32_t)list, n);
+}

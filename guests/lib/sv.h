@@ -32,6 +32,26 @@ void sv_exit(int32_t status) __attribute__((noreturn));
 int32_t sv_domain_list(struct sv_domain_info *buf, uint32_t max);
 int32_t sv_mem_info(struct sv_mem_info *out);
 
+/* Shares (include/sharevisor.h, section 7). Counters and length words are
+ * written by the hypervisor while the guest is not running: read them
+ * after a hypercall or a sleep (both are compiler barriers). */
+int32_t sv_share_create(uint32_t npages);
+int32_t sv_share_grant(sv_share_t share, sv_domid_t dom);
+int32_t sv_share_destroy(sv_share_t share);
+int32_t sv_share_get(sv_share_t share, uint32_t port);
+int32_t sv_share_drop(sv_share_t share);
+int32_t sv_share_map(sv_share_t share, uint32_t va, uint32_t flags);
+int32_t sv_share_unmap(sv_share_t share);
+int32_t sv_share_info(sv_share_t share, struct sv_share_status *out);
+int32_t sv_watch(sv_share_t share, uint32_t offset, uint32_t *counter);
+int32_t sv_unwatch(sv_share_t share, uint32_t offset, uint32_t *counter);
+int32_t sv_trigger(sv_share_t share, uint32_t offset);
+int32_t sv_sg_register(sv_share_t share, uint32_t dir, const struct sv_sg *list, uint32_t n,
+		       uint32_t *len);
+int32_t sv_sg_unregister(sv_share_t share, int32_t handle);
+int32_t sv_sg_xfer(sv_share_t share, uint32_t dir, uint32_t peer, const struct sv_sg *list,
+		   uint32_t n);
+
 /* The raw hypercall, for tests that pass deliberately bad arguments. */
 int32_t sv_hypercall(uint32_t op, uint32_t a1, uint32_t a2, uint32_t a3,
 		     uint32_t a4, uint32_t a5);

@@ -1,0 +1,180 @@
+/*
+ * share_watch: address watches count down, and raise the watcher's port
+ * exactly when the counter is 0 after a trigger.
+ *
+ *   module line: share_watch.elf name=NAME   (domain 0, alone)
+ *
+ * Domain 0 creates a 2-page share, grants it to itself and gets it, so
+ * it is both the watcher and the one that triggers. A trigger raises the
+ * port before the hypercall returns, and every return from the
+ * hypervisor delivers pending events, so "no event" can be checked right
+ * after the trigger, with no waiting:
+ *
+ *   counter 1        one trigger: 0 and an event
+ *   counter at 0     stays 0, and each trigger raises the port again
+ *   counter 3        no event after the 1st and 2nd trigger, one after the 3rd
+ *   two watches      on one offset: trigger returns 2; an offset with no
+ *                    watch returns 0
+ *   re-armed         the guest writes its counter again: the count starts over
+ *   unwatch          the watch is gone (trigger no longer counts it); a
+ *                    second unwatch is SV_ENOENT
+ *   lost counter     a counter inside the share's own mapping: once the
+ *                    share is unmapped the counter is not writable, and
+ *                    the next trigger removes that watch (not counted, the
+ *                    counter untouched when the page comes back, and
+ *                    watching it again is not SV_EEXIST)
+ *
+ * At the end the share is dropped (which removes the watch still on it
+ * and an sg list: got again, the share has neither), destroyed, and the free frames are
+ * what they were. It prints "N events on port 7": 9 in all.
+ */
+#include "shares.h"
+
+#define NPAGES	2
+#define PORT	7
+#define MAP_VA	0x10000000u
+
+static sv_share_t id;
+
+/* Trigger off; check how many watches fired and whether PORT arrived. */
+static void trigger_expect(int line, uint32_t off, int32_t fired, bool event)
+{
+	uint32_t before = port_events[PORT];
+	int32_t rc = sv_trigger(id, off);
+	uint32_t events = port_events[PORT] - before;
+	xtf_check(rc == fired, line, "trigger(%#x): fired %d watches, expected %d", off, rc, fired);
+	xtf_check(events == (event ? 1u : 0u), line, "trigger(%#x): %u events on port %u, "
+		  "expected %u", off, events, PORT, event ? 1 : 0);
+}
+
+#define TRIGGER(off, fired, event) trigger_expect(__LINE__, (off), (fired), (event))
+
+static void test_counter_one(void)
+{
+	static uint32_t c = 1;
+	CHECK_RC(sv_watch(id, 100, &c), SV_OK);
+	TRIGGER(100, 1, true);
+	CHECK_EQ(c, 0);
+	/* Already 0: it stays 0, and raises the port each time. */
+	TRIGGER(100, 1, true);
+	CHECK_EQ(c, 0);
+	TRIGGER(100, 1, true);
+	CHECK_EQ(c, 0);
+	/* The guest re-arms it: two triggers to go. */
+	c = 2;
+	TRIGGER(100, 1, false);
+	CHECK_EQ(c, 1);
+	TRIGGER(100, 1, true);
+	CHECK_EQ(c, 0);
+	CHECK_RC(sv_unwatch(id, 100, &c), SV_OK);
+}
+
+static void test_counter_three(void)
+{
+	static uint32_t c = 3;
+	CHECK_RC(sv_watch(id, 200, &c), SV_OK);
+	TRIGGER(200, 1, false);
+	CHECK_EQ(c, 2);
+	TRIGGER(200, 1, false);
+	CHECK_EQ(c, 1);
+	TRIGGER(200, 1, true);
+	CHECK_EQ(c, 0);
+	CHECK_RC(sv_unwatch(id, 200, &c), SV_OK);
+	TRIGGER(200, 0, false);
+	CHECK_EQ(c, 0);
+}
+
+/* Two counters on one offset, and one counter on two offsets (each
+ * (share, offset, counter) is its own watch). */
+static void test_two_watches_and_unwatch(void)
+{
+	static uint32_t a = 1, b = 2;
+	CHECK_RC(sv_watch(id, 300, &a), SV_OK);
+	CHECK_RC(sv_watch(id, 300, &b), SV_OK);
+	CHECK_RC(sv_watch(id, 2 * SV_PAGE_SIZE - 1, &b), SV_OK);	/* the last byte */
+	TRIGGER(301, 0, false);			/* no watch there */
+	TRIGGER(300, 2, true);			/* a reaches 0, b does not */
+	CHECK_EQ(a, 0);
+	CHECK_EQ(b, 1);
+	CHECK_RC(sv_unwatch(id, 300, &a), SV_OK);
+	CHECK_RC(sv_unwatch(id, 300, &a), SV_ENOENT);
+	CHECK_RC(sv_unwatch(id, 301, &b), SV_ENOENT);	/* wrong offset */
+	TRIGGER(300, 1, true);			/* only b now: 1 -> 0 */
+	CHECK_EQ(a, 0);
+	CHECK_EQ(b, 0);
+	b = 1;
+	TRIGGER(2 * SV_PAGE_SIZE - 1, 1, true);
+	CHECK_EQ(b, 0);
+	CHECK_RC(sv_unwatch(id, 300, &b), SV_OK);
+	CHECK_RC(sv_unwatch(id, 2 * SV_PAGE_SIZE - 1, &b), SV_OK);
+	TRIGGER(300, 0, false);
+}
+
+/* A counter whose page goes away: the watch is removed when it fires. */
+static void test_lost_counter(void)
+{
+	static uint32_t mine = 5;
+	uint32_t *in_share = (uint32_t *)(MAP_VA + SV_PAGE_SIZE + 8);
+
+	CHECK_RC(sv_share_map(id, MAP_VA, 0), SV_OK);
+	*in_share = 1;
+	CHECK_RC(sv_watch(id, 400, in_share), SV_OK);
+	CHECK_RC(sv_watch(id, 400, &mine), SV_OK);
+	*in_share = 2;
+	TRIGGER(400, 2, false);			/* both counted: 2 -> 1, 5 -> 4 */
+	CHECK_EQ(*in_share, 1);
+	CHECK_EQ(mine, 4);
+
+	CHECK_RC(sv_share_unmap(id), SV_OK);
+	TRIGGER(400, 1, false);			/* the lost one is not counted */
+	CHECK_EQ(mine, 3);
+
+	/* The page comes back (same share, same place): the counter was not
+	 * touched, and no watch is left on it. */
+	CHECK_RC(sv_share_map(id, MAP_VA, 0), SV_OK);
+	CHECK_EQ(*in_share, 1);
+	TRIGGER(400, 1, false);
+	CHECK_EQ(*in_share, 1);
+	CHECK_EQ(mine, 2);
+	CHECK_RC(sv_unwatch(id, 400, in_share), SV_ENOENT);
+	CHECK_RC(sv_watch(id, 400, in_share), SV_OK);	/* not SV_EEXIST */
+	TRIGGER(400, 2, true);			/* 1 -> 0 raises */
+	CHECK_EQ(*in_share, 0);
+	CHECK_EQ(mine, 1);
+	CHECK_RC(sv_unwatch(id, 400, in_share), SV_OK);
+	/* mine stays watched: the drop must remove it. */
+}
+
+int main(const struct sv_start_info *si)
+{
+	events_init(count_event);
+	uint32_t free0 = free_frames();
+
+	id = sv_share_create(NPAGES);
+	if (!CHECK(id >= 0, "share_create: %d (%s)", id, sv_strerror(id)))
+		return xtf_verdict("share_watch");
+	CHECK_RC(sv_share_grant(id, (sv_domid_t)si->domid), SV_OK);
+	CHECK_EQ(sv_share_get(id, PORT), 0);
+
+	test_counter_one();
+	test_counter_three();
+	test_two_watches_and_unwatch();
+	test_lost_counter();
+
+	/* The drop removes the watch left on offset 400, and an sg list:
+	 * got again, the share has neither. */
+	static uint32_t len;
+	static uint8_t buf[16];
+	const struct sv_sg sg = { (uint32_t)buf, sizeof(buf) };
+	CHECK(sv_sg_register(id, SV_SG_IN, &sg, 1, &len) >= 0, "sg_register");
+	CHECK_RC(sv_share_drop(id), SV_OK);
+	CHECK_RC(sv_trigger(id, 400), SV_ENOENT);	/* not held any more */
+	CHECK_EQ(sv_share_get(id, PORT), 0);
+	TRIGGER(400, 0, false);
+	CHECK_RC(sv_sg_xfer(id, SV_XFER_SEND, 0, &sg, 1), SV_EAGAIN);
+	CHECK_RC(sv_share_destroy(id), SV_OK);
+	CHECK_RC(sv_share_drop(id), SV_OK);
+	CHECK_EQ(free_frames(), free0);
+	printf("%u events on port %u\n", port_events[PORT], PORT);
+	return xtf_verdict("share_watch");
+}
