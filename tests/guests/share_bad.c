@@ -445,8 +445,9 @@ static void group(const char *name, void (*fn)(void))
 	      name, before, after);
 }
 
-static int dom0(void)
+static int dom0(sv_share_t id)
 {
+	(void)id;
 	uint32_t other = sv_cmdline_uint("other", 1);
 	uint32_t base = free_and_others();
 
@@ -480,8 +481,9 @@ static int dom0(void)
 
 /* ---- the other domain: not privileged */
 
-static int other(void)
+static int other(sv_share_t id)
 {
+	(void)id;
 	/* Only domain 0 may, whatever the arguments. */
 	CHECK_RC(sv_share_create(1), SV_EPERM);
 	CHECK_RC(sv_share_create(0), SV_EPERM);
@@ -514,15 +516,8 @@ static int other(void)
 
 int main(const struct sv_start_info *start)
 {
-	char role[16] = "";
+	static const struct role roles[] = { { "dom0", dom0 }, { "other", other } };
 
 	si = start;
-	events_init(count_event);
-	sv_cmdline_get("role", role, sizeof(role));
-	if (strncmp(role, "dom0", sizeof(role)) == 0)
-		return dom0();
-	if (strncmp(role, "other", sizeof(role)) == 0)
-		return other();
-	CHECK(false, "unknown role \'%s\'", role);
-	return xtf_verdict("share_bad");
+	return run_role("share_bad", roles, sizeof(roles) / sizeof(roles[0]));
 }

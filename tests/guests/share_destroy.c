@@ -195,18 +195,10 @@ static int holder(sv_share_t id)
 	return xtf_verdict("share_destroy");
 }
 
-int main(const struct sv_start_info *si)
+int main(const struct sv_start_info *start)
 {
-	char role[16] = "";
-	sv_share_t id = (sv_share_t)sv_cmdline_uint("share", FIRST_SHARE_ID);
+	static const struct role roles[] = { { "dom0", dom0 }, { "holder", holder } };
 
-	(void)si;
-	events_init(count_event);
-	sv_cmdline_get("role", role, sizeof(role));
-	if (strncmp(role, "dom0", sizeof(role)) == 0)
-		return dom0(id);
-	if (strncmp(role, "holder", sizeof(role)) == 0)
-		return holder(id);
-	CHECK(false, "unknown role \'%s\'", role);
-	return xtf_verdict("share_destroy");
+	(void)start;
+	return run_role("share_destroy", roles, sizeof(roles) / sizeof(roles[0]));
 }

@@ -184,20 +184,10 @@ static int crasher(sv_share_t id)
 	return 2;
 }
 
-int main(const struct sv_start_info *si)
+int main(const struct sv_start_info *start)
 {
-	char role[16] = "";
-	sv_share_t id = (sv_share_t)sv_cmdline_uint("share", FIRST_SHARE_ID);
+	static const struct role roles[] = { { "dom0", dom0 }, { "dropper", dropper }, { "crasher", crasher } };
 
-	(void)si;
-	events_init(count_event);
-	sv_cmdline_get("role", role, sizeof(role));
-	if (strncmp(role, "dom0", sizeof(role)) == 0)
-		return dom0(id);
-	if (strncmp(role, "dropper", sizeof(role)) == 0)
-		return dropper(id);
-	if (strncmp(role, "crasher", sizeof(role)) == 0)
-		return crasher(id);
-	CHECK(false, "unknown role \'%s\'", role);
-	return xtf_verdict("share_gone");
+	(void)start;
+	return run_role("share_gone", roles, sizeof(roles) / sizeof(roles[0]));
 }

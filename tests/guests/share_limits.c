@@ -163,8 +163,9 @@ static void test_max_peers(uint32_t npeers, uint32_t late)
 	CHECK_EQ(peers_of(L), 0x1);
 }
 
-static int dom0(void)
+static int dom0(sv_share_t id)
 {
+	(void)id;
 	uint32_t npeers = sv_cmdline_uint("peers", SV_SHARE_MAX_PEERS - 1);
 	uint32_t late = sv_cmdline_uint("late", SV_SHARE_MAX_PEERS);
 	uint32_t base = free_and_others();
@@ -232,20 +233,10 @@ static int late(sv_share_t id)
 	return xtf_verdict("share_limits");
 }
 
-int main(const struct sv_start_info *si)
+int main(const struct sv_start_info *start)
 {
-	char role[16] = "";
-	sv_share_t id = (sv_share_t)sv_cmdline_uint("share", FIRST_SHARE_ID);
+	static const struct role roles[] = { { "dom0", dom0 }, { "peer", peer }, { "late", late } };
 
-	(void)si;
-	events_init(count_event);
-	sv_cmdline_get("role", role, sizeof(role));
-	if (strncmp(role, "dom0", sizeof(role)) == 0)
-		return dom0();
-	if (strncmp(role, "peer", sizeof(role)) == 0)
-		return peer(id);
-	if (strncmp(role, "late", sizeof(role)) == 0)
-		return late(id);
-	CHECK(false, "unknown role \'%s\'", role);
-	return xtf_verdict("share_limits");
+	(void)start;
+	return run_role("share_limits", roles, sizeof(roles) / sizeof(roles[0]));
 }

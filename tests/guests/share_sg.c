@@ -258,18 +258,10 @@ static int peer(sv_share_t id)
 	return xtf_verdict("share_sg");
 }
 
-int main(const struct sv_start_info *si)
+int main(const struct sv_start_info *start)
 {
-	char role[16] = "";
-	sv_share_t id = (sv_share_t)sv_cmdline_uint("share", FIRST_SHARE_ID);
+	static const struct role roles[] = { { "dom0", dom0 }, { "peer", peer } };
 
-	(void)si;
-	events_init(count_event);
-	sv_cmdline_get("role", role, sizeof(role));
-	if (strncmp(role, "dom0", sizeof(role)) == 0)
-		return dom0(id);
-	if (strncmp(role, "peer", sizeof(role)) == 0)
-		return peer(id);
-	CHECK(false, "unknown role \'%s\'", role);
-	return xtf_verdict("share_sg");
+	(void)start;
+	return run_role("share_sg", roles, sizeof(roles) / sizeof(roles[0]));
 }

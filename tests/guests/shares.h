@@ -200,4 +200,26 @@ static inline bool writable(uint32_t va)
 	return sv_hypercall(SV_OP_TIME_GET, va, 0, 0, 0, 0) == SV_OK;
 }
 
+/* A share test guest plays one role, named by role= on its command line;
+ * each role is a function of the share id (share=, or FIRST_SHARE_ID).
+ * Every role counts its events with count_event. */
+struct role {
+	const char *name;
+	int (*run)(sv_share_t id);
+};
+
+static inline int run_role(const char *test, const struct role *roles, uint32_t n)
+{
+	char role[16] = "";
+	sv_share_t id = (sv_share_t)sv_cmdline_uint("share", FIRST_SHARE_ID);
+
+	events_init(count_event);
+	sv_cmdline_get("role", role, sizeof(role));
+	for (uint32_t i = 0; i < n; i++)
+		if (strncmp(role, roles[i].name, sizeof(role)) == 0)
+			return roles[i].run(id);
+	CHECK(false, "unknown role '%s'", role);
+	return xtf_verdict(test);
+}
+
 #endif /* SHARES_H */
