@@ -20,9 +20,11 @@ ISO := $(B)/sharevisor.iso
 # Hypervisor command line and modules of the default ISO: module 0 is
 # domain 0. Each module is a guest ELF followed by its command line.
 HV_ARGS ?=
-DEMO_MODULES := $(B)/guests/ticker.elf "name=ticker ticks=6 period_ms=30" \
-	$(B)/guests/hello.elf "name=alice lines=4" \
-	$(B)/guests/hello.elf "name=bob lines=4"
+# The demo: domain 0 (lanctl) makes a LAN share for ping and pong, which
+# exchange 2000 checksummed frames over it (guests/lib/lan.c).
+DEMO_MODULES := $(B)/guests/lanctl.elf "name=lanctl lan=ping,pong" \
+	$(B)/guests/ping.elf "name=ping lan=32 peer=pong count=2000" \
+	$(B)/guests/pong.elf "name=pong lan=32"
 
 SETUP_GOALS := run test iso bochs qemu-gdb bench
 ifneq ($(filter $(SETUP_GOALS),$(MAKECMDGOALS)),)
@@ -72,7 +74,7 @@ all: $(HV) $(B)/sharevisor.asm guests
 GUEST_CFLAGS := $(filter-out -Ikernel -Imm -Ishare,$(CFLAGS)) -Iguests/lib
 GUEST_LIB_OBJS := $(B)/guests/lib/entry.o $(B)/guests/lib/start.o \
 	$(B)/guests/lib/hypercalls.o $(B)/guests/lib/console.o \
-	$(B)/guests/lib/events.o $(B)/guests/lib/upcall.o \
+	$(B)/guests/lib/events.o $(B)/guests/lib/upcall.o $(B)/guests/lib/lan.o \
 	$(B)/guests/lib/format.o $(B)/guests/lib/string.o
 GUEST_LIB := $(B)/guests/libsv.a
 DEMO_GUESTS := $(patsubst guests/%.c,$(B)/guests/%.elf,$(wildcard guests/*.c))

@@ -1,0 +1,90 @@
+/*
+ * lanctl: domain 0 of the LAN demo. It creates the LAN share (one page:
+ * the control area of guests/lib/lan.h), grants it to every domain named
+ * on its command line, waits until they have all ended, destroys the
+ * share, and checks that every frame came back.
+ *
+ *   module line: lanctl.elf name=lanctl lan=ping,pong
+ *
+ * The guests learn the share's id from their own command line (lan=32):
+ * lanctl is the first to create a share in a fresh boot, so it gets the
+ * first id, slot 0 of generation 1 = SV_MAX_SHARES. lanctl checks that.
+ */
+#include "sv.h"
+
+#define LAN_SHARE_ID SV_MAX_SHARES
+
+static struct sv_domain_info doms[SV_MAX_DOMAINS];
+
+static uint32_t free_frames(void)
+{
+	struct sv_mem_info mi;
+	sv_mem_info(&mi);
+	return mi.free_frames;
+}
+
+/* The id of the domain called name, or -1. */
+static int domain_named(const char *name, size_t len, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strnlen(doms[i].name, SV_NAME_MAX) == len && strncmp(doms[i].name, name, len) == 0)
+			return (int)doms[i].domid;
+	return -1;
+}
+
+static bool others_running(void)
+{
+	int n = sv_domain_list(doms, SV_MAX_DOMAINS);
+	for (int i = 0; i < n; i++)
+		if (doms[i].domid != start_info->domid &&
+		    (doms[i].state == SV_DOM_RUNNABLE || doms[i].state == SV_DOM_BLOCKED))
+			return true;
+	return false;
+}
+
+static void on_event(uint32_t port)
+{
+	(void)port;	/* SV_PORT_DOMAIN_EXIT: others_running() will look */
+}
+
+int main(const struct sv_start_info *si)
+{
+	char lan[128];
+	uint32_t free_before = free_frames();
+	int n = sv_domain_list(doms, SV_MAX_DOMAINS);
+	uint32_t others_pages = 0;
+
+	for (int i = 0; i < n; i++)
+		if (doms[i].domid != si->domid)
+			others_pages += doms[i].pages;
+	events_init(on_event);
+	if (!sv_cmdline_get("lan", lan, sizeof(lan))) {
+		printf("no lan= on the command line: nothing to do\n");
+		return 1;
+	}
+	sv_share_t share = sv_share_create(1);
+	if (share != LAN_SHARE_ID) {
+		printf("the LAN share got id %d, not %d: the guests would not find it\n",
+		       share, LAN_SHARE_ID);
+		return 1;
+	}
+	for (const char *p = lan; *p;) {
+		size_t len = 0;
+		while (p[len] && p[len] != ',')
+			len++;
+		int dom = domain_named(p, len, n);
+		if (dom < 0 || sv_share_grant(share, (uint32_t)dom) < 0)
+			printf("cannot grant the LAN to '%.*s'\n", (int)len, p);
+		else
+			printf("LAN share %d granted to %.*s (domain %d)\n", share, (int)len, p, dom);
+		p += len + (p[len] == ',');
+	}
+
+	while (others_running())
+		sv_block();	/* woken by SV_PORT_DOMAIN_EXIT */
+	sv_share_destroy(share);
+	uint32_t free_after = free_frames();
+	printf("all stations done; free frames %u before, %u after (+%u given back)\n",
+	       free_before, free_after, others_pages);
+	return free_after == free_before + others_pages ? 0 : 1;
+}

@@ -1,0 +1,116 @@
+/*
+ * ping: sends COUNT frames to the station named by peer= (pong), each
+ * with a sequence number, a size and a checksum, sizes growing from 1
+ * byte of data to the largest frame the LAN carries; waits for each to
+ * come back and checks it byte for byte. Reports round-trip times in TSC
+ * ticks and exits 0 only if every frame came back intact and in order.
+ *
+ *   module line: ping.elf name=ping lan=32 peer=pong count=2000
+ */
+#include "lan.h"
+#include "sv.h"
+
+#define MAX_SAMPLES 4096
+
+struct msg {
+	uint32_t seq;
+	uint32_t size;		/* bytes of data */
+	uint32_t sum;		/* checksum of data */
+	uint8_t data[LAN_MAX_PAYLOAD - 12];
+};
+
+#define BYE 0xFFFFFFFFu
+
+static struct msg out, in;
+static uint32_t rtt[MAX_SAMPLES];
+
+uint32_t checksum(const uint8_t *p, uint32_t n);
+
+/* FNV-1a, 32 bits: cheap, and any flipped or moved byte changes it. */
+uint32_t checksum(const uint8_t *p, uint32_t n)
+{
+	uint32_t h = 2166136261u;
+	while (n--)
+		h = (h ^ *p++) * 16777619u;
+	return h;
+}
+
+/* Sizes sweep 1 .. sizeof(data); every 64th frame is the largest. */
+static uint32_t size_of(uint32_t seq)
+{
+	uint32_t max = sizeof(out.data);
+	return seq % 64 == 63 ? max : 1 + (seq * 211) % max;
+}
+
+static void sort(uint32_t *a, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		uint32_t x = a[i], j = i;
+		for (; j > 0 && a[j - 1] > x; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
+}
+
+int main(const struct sv_start_info *si)
+{
+	char peer_name[SV_NAME_MAX] = "pong";
+	uint32_t count = sv_cmdline_uint("count", 2000);
+	uint32_t received = 0, bad = 0, lost = 0, dropped = 0, src;
+
+	sv_cmdline_get("peer", peer_name, sizeof(peer_name));
+	if (lan_attach((sv_share_t)sv_cmdline_uint("lan", SV_MAX_SHARES), si->name, NULL) < 0) {
+		printf("cannot attach to the LAN\n");
+		return 1;
+	}
+	int peer;
+	while ((peer = lan_find(peer_name)) < 0)
+		lan_wait();	/* until pong has joined */
+	printf("sending %u frames of 1 to %u bytes to %s (station %d)\n", count,
+	       (uint32_t)sizeof(out.data), peer_name, peer);
+
+	for (uint32_t seq = 0; seq < count && lan_up((uint32_t)peer); seq++) {
+		out.seq = seq;
+		out.size = size_of(seq);
+		for (uint32_t i = 0; i < out.size; i++)
+			out.data[i] = (uint8_t)(seq * 31 + i);
+		out.sum = checksum(out.data, out.size);
+		uint32_t len = 12 + out.size;
+
+		uint64_t t0 = rdtsc();
+		if (lan_send_retry((uint32_t)peer, &out, len, 1000) < 0) {
+			dropped++;
+			continue;
+		}
+		int32_t got;
+		while ((got = lan_recv(&src, &in, sizeof(in))) == 0 && lan_up((uint32_t)peer))
+			lan_wait();
+		if (got == 0) {
+			lost++;
+			break;
+		}
+		uint32_t t = (uint32_t)(rdtsc() - t0);
+		if (received < MAX_SAMPLES)
+			rtt[received] = t;
+		received++;
+		if ((uint32_t)got != len || src != (uint32_t)peer || memcmp(&in, &out, len) != 0)
+			bad++;
+		if (seq % 500 == 499)
+			printf("%u frames echoed\n", seq + 1);
+	}
+	uint32_t sent = lan_stats.sent;
+	out.seq = BYE;
+	lan_send_retry((uint32_t)peer, &out, 12, 1000);
+
+	uint32_t n = received < MAX_SAMPLES ? received : MAX_SAMPLES;
+	sort(rtt, n);
+	printf("summary: sent %u, received %u, bad %u, dropped %u, lost %u, receiver full %u times\n",
+	       sent, received, bad, dropped, lost, lan_stats.full);
+	if (n)
+		printf("round trip (TSC ticks): min %u, median %u, max %u\n", rtt[0], rtt[n / 2],
+		       rtt[n - 1]);
+	bool ok = received == count && bad == 0 && dropped == 0 && lost == 0;
+	printf("%s: every frame came back intact and in order\n", ok ? "PASS" : "FAIL");
+	lan_detach();
+	return ok ? 0 : 1;
+}
