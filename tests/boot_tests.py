@@ -864,3 +864,42 @@ TESTS += [
                 check_all_exited(SHARE_LIMITS_NAMES), check_peer_ids, check_no_kills),
          modules=SHARE_LIMITS),
 ]
+
+
+# ---- the LAN demo (issue 5): ping and pong over a share, set up by lanctl
+
+LAN_COUNT = 500
+
+
+def check_lan_demo(ctx):
+    """Every frame came back intact and in order, pong saw them all in
+    order with good checksums, and domain 0 saw every frame come back."""
+    n = LAN_COUNT
+    errors = []
+    expect(ctx.search(r"^\[ping\] summary: sent %d, received %d, bad 0, dropped 0, lost 0, "
+                      r"receiver full \d+ times$" % (n, n)),
+           "ping's summary is not 'sent %d, received %d, bad 0, dropped 0, lost 0'" % (n, n),
+           errors)
+    expect(ctx.search(r"^\[ping\] PASS: every frame came back intact and in order$"),
+           "no PASS from ping", errors)
+    expect(ctx.search(r"^\[pong\] summary: received %d, echoed %d, bad checksums 0, "
+                      r"out of order 0$" % (n, n)),
+           "pong's summary does not show %d frames received and echoed cleanly" % n, errors)
+    expect(ctx.search(r"^\[ping\] lan: station 1 \(pong\) is up$"), "ping never saw pong",
+           errors)
+    m = ctx.search(r"^\[lanctl\] all stations done; free frames (\d+) before, (\d+) after "
+                   r"\(\+(\d+) given back\)$")
+    expect(m and int(m.group(2)) == int(m.group(1)) + int(m.group(3)),
+           "domain 0 did not see every frame come back: %s" % (m and m.group(0)), errors)
+    for i, name in enumerate(("lanctl", "ping", "pong")):
+        expect(ctx.search(r"^ *%d %s +exited with status 0$" % (i, name)),
+               "%s did not exit with status 0" % name, errors)
+    return errors
+
+
+TESTS += [
+    Test("lan-demo", check_lan_demo,
+         modules=[Module("name=lanctl lan=ping,pong", elf="lanctl"),
+                  Module("name=ping lan=32 peer=pong count=%d" % LAN_COUNT, elf="ping"),
+                  Module("name=pong lan=32", elf="pong")]),
+]
