@@ -123,6 +123,7 @@ int main(const struct sv_start_info *si)
 	events_init(on_event);
 	MEASURE("function_call", overhead, empty_function());
 	MEASURE("memcpy_64", overhead, memcpy(dst, src, 64));
+	MEASURE("memcpy_1024", overhead, memcpy(dst, src, 1024));
 	MEASURE("memcpy_4096", overhead, memcpy(dst, src, 4096));
 	MEASURE("null_hypercall", overhead, sv_version());
 	MEASURE("event_self", overhead, sv_event_send(SV_DOMID_SELF, SV_PORT_FIRST_FREE));

@@ -1,15 +1,23 @@
 #!/usr/bin/env python3
 """bench/run.py: the Sharevisor benchmarks (run by `make bench`).
 
-Boots bench guests under QEMU with -icount shift=0,sleep=off, where one TSC
-tick is one guest instruction, so every figure is an exact, repeatable
-path length in instructions (hypervisor and guest together). Each figure
-is the median of the guest's samples; each boot is repeated RUNS times to
-show that the figures do not move. Ratios are to baselines measured in
-the same guest in the same run (a function call, memcpy).
+Primary figures: bench guests booted under QEMU -icount shift=0,sleep=off,
+where one TSC tick is one guest instruction, so every figure is an exact,
+repeatable path length in instructions (hypervisor and guests together).
+Each figure is the median of the guest's samples; the icount boots are
+repeated RUNS times to show the figures do not move. Ratios are to
+baselines measured in the same guest in the same run (function call,
+memcpy). A second run under plain TCG gives emulated wall-clock ticks
+(the host's TSC rate: emulation speed, not real hardware). With KVM=1 on
+a machine with hardware virtualization the same figures are cycles.
 
-Usage: bench/run.py [RUNS]
+Also writes build/bench.json. Linux's own figures, measured in the same
+emulator and mode, come from ../shared/peer-linux/README.md if present.
+
+Usage: bench/run.py [RUNS] [--quick]     (--quick: few samples, one boot,
+                                           no TCG run; for make test)
 """
+import json
 import os
 import re
 import subprocess
@@ -17,65 +25,130 @@ import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HV = os.path.join(TOP, "build", "sharevisor.elf")
-QEMU = ["qemu-system-i386", "-icount", "shift=0,sleep=off",
-        "-rtc", "clock=vm,base=2026-01-01T00:00:00", "-m", "32M",
-        "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot",
-        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+BASE = ["qemu-system-i386", "-m", "32M", "-display", "none", "-monitor", "none",
+        "-serial", "stdio", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+MODES = {
+    "icount": ["-icount", "shift=0,sleep=off", "-rtc", "clock=vm,base=2026-01-01T00:00:00"],
+    "tcg": ["-accel", "tcg"],
+    "kvm": ["-accel", "kvm", "-cpu", "host"],
+}
+# (configuration, [(guest, module arguments)])
+CONFIGS = {
+    "hcbench": [("hcbench", "name=hcbench")],
+    "lanbench": [("lanbench", "name=ping role=ping"), ("lanbench", "name=echo role=echo")],
+}
+ROWS = [  # (figure, what it is, baseline figure or None)
+    ("function_call", "call of an empty function (baseline)", None),
+    ("memcpy_64", "memcpy 64 B in a guest (baseline)", None),
+    ("memcpy_1024", "memcpy 1 KiB in a guest (baseline)", None),
+    ("memcpy_4096", "memcpy 4 KiB in a guest (baseline)", None),
+    ("memcpy_65536", "memcpy 64 KiB in a guest (baseline)", None),
+    ("null_hypercall", "null hypercall round trip", "function_call"),
+    ("event_self", "event to self, upcall and return", "function_call"),
+    ("yield_alone", "yield with nobody else runnable", "function_call"),
+    ("event_latency", "trigger in one guest -> upcall in the other", "function_call"),
+    ("sg_xfer_4096", "sg_xfer 4 KiB (bulk)", "memcpy_4096"),
+    ("sg_xfer_65536", "sg_xfer 64 KiB (bulk)", "memcpy_65536"),
+    ("rtt_64", "ping-pong round trip, 64 B", "memcpy_64"),
+    ("rtt_1024", "ping-pong round trip, 1 KiB", "memcpy_1024"),
+    ("rtt_4096", "ping-pong round trip, 4 KiB", "memcpy_4096"),
+    ("rtt_65536", "ping-pong round trip, 64 KiB", "memcpy_65536"),
+]
+LINUX = [  # (our figure, Linux metric in peer-linux's table, what)
+    ("null_hypercall", "syscall_getppid_cyc", "getppid"),
+    ("rtt_64", "pipe_rt_64B_cyc", "pipe round trip 64 B"),
+    ("rtt_64", "futex_rt_cyc", "futex ping-pong"),
+    ("sg_xfer_65536", "pipe_bulk_64K_cyc (per 64 KiB)", "pipe bulk per 64 KiB"),
+]
 
 
-def boot(guest, args):
-    mod = "%s %s" % (os.path.join(TOP, "build", "bench", guest + ".elf"), args)
-    p = subprocess.run(QEMU + ["-kernel", HV, "-initrd", mod.replace(",", ",,")],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+def boot(config, mode, extra_args=""):
+    mods = ",".join(("%s %s %s" % (os.path.join(TOP, "build", "bench", g + ".elf"), a,
+                                   extra_args)).replace(",", ",,")
+                    for g, a in CONFIGS[config])
+    p = subprocess.run(["qemu-system-i386"] + BASE[1:] + MODES[mode] +
+                       ["-kernel", HV, "-initrd", mods],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
     out = p.stdout.decode("latin-1")
     if p.returncode != 1:     # (0 << 1) | 1: the hypervisor's exit status 0
-        sys.exit("bench: %s failed (QEMU exit %d):\n%s" % (guest, p.returncode, out[-3000:]))
+        sys.exit("bench: %s under %s failed (QEMU exit %d):\n%s"
+                 % (config, mode, p.returncode, out[-3000:]))
     return {m.group(1): [int(x) for x in m.group(2, 3, 4)]
             for m in re.finditer(r"^\[\w+\] BENCH (\w+) (\d+) (\d+) (\d+)", out, re.M)}
 
 
-def linux_peer(metric):
-    """The icount figure for metric from ../shared/peer-linux/README.md
-    (Linux measured in the same emulator and mode), or None."""
+def measure(mode, runs, extra_args=""):
+    """All figures under mode; True if every boot gave the same figures."""
+    figures, stable = {}, True
+    for config in CONFIGS:
+        results = [boot(config, mode, extra_args) for _ in range(runs)]
+        stable &= all(r == results[0] for r in results)
+        figures.update(results[0])
+    return figures, stable
+
+
+def linux_peer():
+    """peer-linux's icount column: {metric: value}."""
     path = os.path.join(TOP, "..", "shared", "peer-linux", "README.md")
-    if not os.path.exists(path):
-        return None
-    for line in open(path):
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if cells and cells[0] == metric and len(cells) >= 4:
-            return float(cells[3])
-    return None
+    table = {}
+    if os.path.exists(path):
+        for line in open(path):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) >= 4 and "_cyc" in cells[0]:
+                try:
+                    table[cells[0]] = float(cells[3])
+                except ValueError:
+                    pass
+    return table
+
+
+def table(title, fig, unit):
+    print(title)
+    print("  %-62s %8s %8s %8s %10s" % ("operation", "median", "min", "max", "x baseline"))
+    for name, what, base in ROWS:
+        if name not in fig:
+            continue
+        med, lo, hi = fig[name]
+        ratio = "%10.2f" % (med / fig[base][0]) if base and fig.get(base, [0])[0] else "%10s" % "-"
+        print("  %-62s %8d %8d %8d %s" % (what + " [" + name + "]", med, lo, hi, ratio))
+    print("  (%s; baselines measured in the same guest in the same run)" % unit)
 
 
 def main():
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    results = [boot("hcbench", "name=hcbench") for _ in range(runs)]
-    first = results[0]
-    stable = all(r == first for r in results)
-    base = first["function_call"][0] or 1
-    print("Sharevisor micro-benchmarks: instructions under QEMU -icount shift=0 "
-          "(median of 101 samples in a guest, rdtsc pair subtracted)")
-    print("%-16s %10s %8s %8s %14s" % ("operation", "median", "min", "max", "x function call"))
-    for name in ("function_call", "memcpy_64", "memcpy_4096", "memcpy_65536",
-                 "null_hypercall", "event_self", "yield_alone",
-                 "sg_xfer_4096", "sg_xfer_65536"):
-        med, lo, hi = first[name]
-        print("%-16s %10d %8d %8d %14.1f" % (name, med, lo, hi, med / base))
-    print("rdtsc pair overhead (subtracted): %d" % first["rdtsc_pair"][0])
-    for size in (4096, 65536):
-        print("sg_xfer of %d bytes / memcpy of the same in the guest: %.2f"
-              % (size, first["sg_xfer_%d" % size][0] / first["memcpy_%d" % size][0]))
-    peer = linux_peer("syscall_getppid_cyc")
-    if peer:
-        print("Linux 6.1 getppid in the same emulator and mode (shared/peer-linux): "
-              "%.1f; null hypercall / getppid = %.2f"
-              % (peer, first["null_hypercall"][0] / peer))
-    pipe = linux_peer("pipe_bulk_64K_cyc (per 64 KiB)")
-    if pipe:
-        print("Linux 6.1 pipe bulk transfer per 64 KiB, same mode: %.1f; "
-              "sg_xfer 64 KiB / pipe = %.2f" % (pipe, first["sg_xfer_65536"][0] / pipe))
-    print("%d boots, figures %s" % (runs, "identical in every boot" if stable
-                                     else "DIFFER between boots: %r" % results))
+    quick = "--quick" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--quick"]
+    runs = 1 if quick else int(args[0]) if args else 3
+    extra = "rounds=11" if quick else ""
+    result = {"icount": {}, "linux_peer_icount": {}}
+
+    fig, stable = measure("icount", runs, extra)
+    result["icount"] = fig
+    table("Sharevisor under QEMU -icount shift=0 (instructions, median of %s samples)"
+          % ("11" if quick else "101"), fig, "exact path lengths")
+    print("  %d boot(s) per configuration: figures %s" % (
+        runs, "identical in every boot" if stable else "DIFFER between boots"))
+
+    peer = linux_peer()
+    rows = [(ours, metric, what) for ours, metric, what in LINUX if metric in peer and ours in fig]
+    if rows:
+        print("Linux 6.1 in the same emulator and mode (../shared/peer-linux):")
+        for ours, metric, what in rows:
+            result["linux_peer_icount"][metric] = peer[metric]
+            print("  %-30s %10.1f   Sharevisor %-14s %8d   ratio %.2f"
+                  % (what, peer[metric], ours, fig[ours][0], fig[ours][0] / peer[metric]))
+
+    if not quick:
+        mode = "kvm" if os.environ.get("KVM") == "1" else "tcg"
+        fig2, _ = measure(mode, 1)
+        result[mode] = fig2
+        table("Sharevisor under QEMU %s: %s" % (mode.upper(), "cycles" if mode == "kvm" else
+              "emulated time, host TSC ticks (emulation speed, not hardware)"), fig2,
+              "cycles" if mode == "kvm" else "emulated time")
+
+    out = os.path.join(TOP, "build", "bench.json")
+    with open(out, "w") as f:
+        json.dump(result, f, indent=1, sort_keys=True)
+    print("written: %s" % os.path.relpath(out, TOP))
 
 
 if __name__ == "__main__":

@@ -199,6 +199,17 @@ def run_unit_tests():
     return passed, failed
 
 
+def run_bench_quick():
+    """make bench's short mode runs to completion (figures not asserted)."""
+    p = subprocess.run([sys.executable, os.path.join(TOP, "bench", "run.py"), "--quick"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    out = p.stdout.decode(errors="replace")
+    print("%s bench --quick" % ("PASS" if p.returncode == 0 else "FAIL"))
+    if p.returncode != 0:
+        print(out[-3000:])
+    return p.returncode == 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-j", "--jobs", type=int, default=max(2, os.cpu_count() or 2))
@@ -243,6 +254,9 @@ def main():
                 print("PASS %-40s %5.1fs" % (run.name, run.seconds))
             sys.stdout.flush()
     shutil.rmtree(workroot, ignore_errors=True)
+    if not args.pattern and not args.emulator:
+        ok = run_bench_quick()
+        passed, failed = passed + ok, failed + (not ok)
     print("tests took %.0f s" % (time.time() - start))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

@@ -1,0 +1,177 @@
+/*
+ * lanbench: costs between two domains, measured with rdtsc (under QEMU
+ * -icount shift=0 one tick is one instruction, and every domain reads
+ * the same counter, so a time taken in one domain and compared in the
+ * other is exact).
+ *
+ * Two copies run: role=ping as domain 0 (it creates the share, grants it
+ * to domain 1 and measures) and role=echo as domain 1.
+ *
+ *   rtt_SIZE    ping's round trip for SIZE bytes: post a receive buffer,
+ *               sg_xfer SIZE bytes to echo, block until echo's reply has
+ *               landed. Echo, woken by its port, posts its buffer again
+ *               and sends the bytes back. Two transfers, two buffer
+ *               posts, two wake-ups and two domain switches.
+ *   event_latency  from ping's rdtsc just before SV_OP_TRIGGER to the
+ *               first instruction of echo's upcall handler (echo blocked
+ *               on a watch of that offset).
+ *
+ * Each figure: "BENCH name median min max", median of ROUNDS samples.
+ */
+#include "sv.h"
+
+#define PORT		(SV_PORT_FIRST_FREE + 1)
+#define MAP_VA		0x10000000u
+#define OFF_PING	8	/* ping triggers it: echo's watch */
+#define OFF_ACK		12	/* echo triggers it: ping's watch */
+#define MAX_ROUNDS	101
+
+struct control {		/* the share's page, mapped by both */
+	volatile uint64_t t0;	/* ping's rdtsc before the trigger */
+	volatile uint32_t done;
+	uint32_t pad;
+	volatile uint32_t latency[MAX_ROUNDS];
+};
+
+static uint8_t rxbuf[65536] __attribute__((aligned(4096)));
+static uint8_t txbuf[65536] __attribute__((aligned(4096)));
+static volatile uint32_t rx_len;
+static volatile uint64_t t_upcall;
+static uint32_t samples[MAX_ROUNDS], rounds;
+static sv_share_t share;
+static struct control *ctl = (struct control *)MAP_VA;
+
+static void on_event(uint32_t port)
+{
+	if (port == PORT)
+		t_upcall = rdtsc();	/* the first thing the upcall does */
+}
+
+static void post(void)
+{
+	struct sv_sg sg = { (uint32_t)rxbuf, sizeof(rxbuf) };
+	rx_len = 0;
+	sv_sg_register(share, SV_SG_IN, &sg, 1, (uint32_t *)&rx_len);
+}
+
+static void send_to(uint32_t peer, const uint8_t *buf, uint32_t n)
+{
+	struct sv_sg sg = { (uint32_t)buf, n };
+	while (sv_sg_xfer(share, SV_XFER_SEND, peer, &sg, 1) == SV_EAGAIN)
+		sv_yield();
+}
+
+/* Block until *counter has been decremented to 0 by a trigger. */
+static void wait_watch(volatile uint32_t *counter)
+{
+	while (*counter)
+		sv_block();
+	*counter = 1;
+}
+
+static void report(const char *name, uint32_t *a, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		uint32_t x = a[i], j = i;
+		for (; j > 0 && a[j - 1] > x; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
+	printf("BENCH %s %u %u %u\n", name, a[n / 2], a[0], a[n - 1]);
+}
+
+static uint32_t ack_counter = 1;
+
+static int ping(void)
+{
+	static const uint32_t sizes[] = { 64, 1024, 4096, 65536 };
+	char name[24];
+
+	share = sv_share_create(1);
+	sv_share_grant(share, SV_DOMID_SELF);
+	int32_t rc[4] = { sv_share_grant(share, 1), sv_share_get(share, PORT),
+			  sv_share_map(share, MAP_VA, 0), sv_watch(share, OFF_ACK, &ack_counter) };
+	if (share < 0 || rc[0] < 0 || rc[1] != 0 || rc[2] < 0 || rc[3] < 0) {
+		printf("set-up failed: share %d, grant %d, get %d, map %d, watch %d\n",
+		       share, rc[0], rc[1], rc[2], rc[3]);
+		return 1;
+	}
+	struct sv_share_status st;
+	while (sv_share_info(share, &st) == 0 && !(st.peers & 2))
+		sv_sleep_ns(1000000);	/* until echo is peer 1 */
+	wait_watch(&ack_counter);	/* echo is ready */
+
+	for (uint32_t s = 0; s < 4; s++) {
+		for (uint32_t r = 0; r < rounds; r++) {
+			uint64_t t0 = rdtsc();
+			post();
+			send_to(1, txbuf, sizes[s]);
+			while (!rx_len)
+				sv_block();
+			samples[r] = (uint32_t)(rdtsc() - t0);
+			if (rx_len != sizes[s])
+				return 1;
+		}
+		snprintf(name, sizeof(name), "rtt_%u", sizes[s]);
+		report(name, samples, rounds);
+	}
+	for (uint32_t r = 0; r < rounds; r++) {
+		ctl->t0 = rdtsc();
+		sv_trigger(share, OFF_PING);
+		wait_watch(&ack_counter);
+		samples[r] = ctl->latency[r];
+	}
+	report("event_latency", samples, rounds);
+	ctl->done = 1;
+	sv_trigger(share, OFF_PING);
+	return 0;
+}
+
+static int echo(void)
+{
+	static uint32_t ping_counter = 1;
+	int32_t peer = SV_ENOENT;
+
+	for (int tries = 0; tries < 500 && peer < 0; tries++) {
+		peer = sv_share_get(SV_MAX_SHARES, PORT);
+		if (peer < 0)
+			sv_sleep_ns(1000000);
+	}
+	share = SV_MAX_SHARES;
+	int32_t map = peer < 0 ? 0 : sv_share_map(share, MAP_VA, 0);
+	int32_t watch = peer < 0 ? 0 : sv_watch(share, OFF_PING, &ping_counter);
+	if (peer < 0 || map < 0 || watch < 0) {
+		printf("set-up failed: get %d, map %d, watch %d\n", peer, map, watch);
+		return 1;
+	}
+	post();
+	sv_trigger(share, OFF_ACK);	/* ready */
+	uint32_t r = 0;
+	while (!ctl->done) {
+		if (rx_len) {		/* a frame: post again, send it back */
+			uint32_t n = rx_len;
+			post();
+			send_to(0, rxbuf, n);
+		} else if (ping_counter == 0) {	/* a trigger: how long it took */
+			ping_counter = 1;
+			if (!ctl->done && r < MAX_ROUNDS)
+				ctl->latency[r++] = (uint32_t)(t_upcall - ctl->t0);
+			sv_trigger(share, OFF_ACK);
+		} else {
+			sv_block();
+		}
+	}
+	return 0;
+}
+
+int main(const struct sv_start_info *si)
+{
+	char role[8] = "";
+	(void)si;
+	rounds = sv_cmdline_uint("rounds", MAX_ROUNDS);
+	if (rounds == 0 || rounds > MAX_ROUNDS)
+		rounds = MAX_ROUNDS;
+	events_init(on_event);
+	sv_cmdline_get("role", role, sizeof(role));
+	return strncmp(role, "ping", sizeof(role)) == 0 ? ping() : echo();
+}
