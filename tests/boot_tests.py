@@ -903,3 +903,142 @@ TESTS += [
                   Module("name=ping lan=32 peer=pong count=%d" % LAN_COUNT, elf="ping"),
                   Module("name=pong lan=32", elf="pong")]),
 ]
+
+
+# Loss and recovery: after frame LAN_PAUSE_AT pong keeps its receive
+# buffers (lan_rx_pause); after 8 more frames it holds all of them and
+# sleeps LAN_PAUSE_MS, so ping's sends get SV_EAGAIN ("receiver full")
+# and, after LAN_SEND_TRIES retries each, are dropped. Then pong gives the
+# buffers back and the exchange goes on. The numbers must add up exactly.
+# (5 ms is some 770 refusals under QEMU, 100 under Bochs: with 11 per
+# drop, between 1 and the 391 frames left after the pause either way.)
+LAN_PAUSE_AT, LAN_PAUSE_MS, LAN_RX_BUFFERS, LAN_SEND_TRIES = 100, 5, 8, 10
+
+
+def check_lan_loss(ctx):
+    n, errors = LAN_COUNT, []
+    m = ctx.search(r"^\[ping\] summary: sent (\d+), received (\d+), bad 0, dropped (\d+), "
+                   r"lost 0, receiver full (\d+) times$")
+    if not m:
+        return ["no ping summary with bad 0, lost 0: %s" % ctx.lines("[ping] summary")]
+    sent, received, dropped, full = (int(x) for x in m.groups())
+    p = ctx.search(r"^\[pong\] summary: received (\d+), echoed (\d+), bad checksums 0, "
+                   r"out of order 0$")
+    g = ctx.search(r"^\[pong\] frames that never arrived \(gaps in the sequence\): (\d+)$")
+    if not p or not g:
+        return ["no clean pong summary or gap line: %s" % ctx.lines("[pong] ")]
+    p_received, p_echoed, gaps = int(p.group(1)), int(p.group(2)), int(g.group(1))
+    expect(dropped > 0, "ping dropped nothing: the pause was not seen", errors)
+    # Each dropped frame was refused 1 + LAN_SEND_TRIES times; a frame that
+    # got through after a refusal adds a few more.
+    expect(full >= dropped * (LAN_SEND_TRIES + 1) and full > 0,
+           "receiver full %d times is fewer than %d dropped x %d tries"
+           % (full, dropped, LAN_SEND_TRIES + 1), errors)
+    expect(sent + dropped == n, "sent %d + dropped %d != %d" % (sent, dropped, n), errors)
+    expect(received == sent, "ping received %d of %d sent" % (received, sent), errors)
+    expect(p_received == sent == p_echoed,
+           "pong received %d and echoed %d, ping sent %d" % (p_received, p_echoed, sent), errors)
+    expect(gaps == dropped, "pong saw %d frames missing, ping dropped %d" % (gaps, dropped),
+           errors)
+    # Traffic went on after the pause: frames up to PAUSE_AT + 8 came
+    # before it, and more than that came back in all.
+    expect(sent > LAN_PAUSE_AT + LAN_RX_BUFFERS,
+           "only %d frames sent: no traffic after the pause" % sent, errors)
+    for pattern in (r"^\[pong\] frame %d received: keeping receive buffers from now on$"
+                    % LAN_PAUSE_AT,
+                    r"^\[pong\] holding all %d receive buffers after frame %d; sleeping %d ms$"
+                    % (LAN_RX_BUFFERS, LAN_PAUSE_AT + LAN_RX_BUFFERS, LAN_PAUSE_MS),
+                    r"^\[pong\] receiving again after frame %d$" % (LAN_PAUSE_AT + LAN_RX_BUFFERS),
+                    r"^\[ping\] PASS: every frame sent came back intact and in order; "
+                    r"%d dropped \(receiver full\)$" % dropped):
+        expect(ctx.search(pattern), "no line matching %r" % pattern, errors)
+    m = ctx.search(r"^\[lanctl\] all stations done; free frames (\d+) before, (\d+) after "
+                   r"\(\+(\d+) given back\)$")
+    expect(m and int(m.group(2)) == int(m.group(1)) + int(m.group(3)),
+           "domain 0 did not see every frame come back: %s" % (m and m.group(0)), errors)
+    return errors
+
+
+# A peer killed mid-exchange: pong dies (#PF) on receiving frame
+# LAN_CRASH_AT, before echoing it. ping sees the station leave, stops, and
+# exits 2 ("peer left early") having sent CRASH_AT and got CRASH_AT - 1
+# back; the one frame in flight is "lost".
+LAN_CRASH_AT = 50
+
+
+def check_lan_crash(ctx):
+    n, errors = LAN_CRASH_AT, []
+    for pattern in (r"^\[pong\] frame %d received: crashing \(writing to 0xC0100000\)$" % n,
+                    r"^\[ping\] lan: station 1 \(pong\) left; no more frames for it$",
+                    r"^\[ping\] summary: sent %d, received %d, bad 0, dropped 0, lost 1, "
+                    r"receiver full 0 times$" % (n, n - 1),
+                    r"^\[ping\] peer left early: pong left after %d of %d frames came back; "
+                    r"stopped sending$" % (n - 1, LAN_COUNT)):
+        expect(ctx.search(pattern), "no line matching %r" % pattern, errors)
+    expect(not ctx.search(r"^\[pong\] (survived|summary)"), "pong went on after the crash",
+           errors)
+    expect(not ctx.search(r"^\[ping\] (PASS|FAIL)"), "ping gave a verdict on a cut exchange",
+           errors)
+    m = ctx.search(r"^\[lanctl\] all stations done; free frames (\d+) before, (\d+) after "
+                   r"\(\+(\d+) given back\)$")
+    expect(m and int(m.group(2)) == int(m.group(1)) + int(m.group(3)),
+           "domain 0 did not see every frame come back: %s" % (m and m.group(0)), errors)
+    return errors
+
+
+# Three stations, each sending a unicast to each other and a broadcast:
+# every station checks every frame by content and by source peer id.
+LAN_MESH = ("a", "b", "c")
+
+
+def check_lan_mesh(ctx):
+    errors = []
+    ids = {}
+    for name in LAN_MESH:
+        m = ctx.search(r"^\[%s\] I am station (\d+)$" % name)
+        if m:
+            ids[name] = int(m.group(1))
+        else:
+            errors.append("[%s] did not say its station id" % name)
+    if errors:
+        return errors
+    expect(len(set(ids.values())) == 3, "station ids %s are not distinct" % ids, errors)
+    for rx in LAN_MESH:
+        lines = guest_lines(ctx, rx)
+        pairs = sorted(l for l in lines if l.startswith(("unicast from", "broadcast from")))
+        want = sorted(["unicast from %s (station %d) to %s: ok" % (tx, ids[tx], rx)
+                       for tx in LAN_MESH if tx != rx] +
+                      ["broadcast from %s (station %d): ok" % (tx, ids[tx])
+                       for tx in LAN_MESH if tx != rx])
+        expect(pairs == want, "[%s] got %s, expected %s" % (rx, pairs, want), errors)
+        expect("4 of 4 frames verified, 2 done, sent 6, received 6" in lines,
+               "[%s] has no '4 of 4 frames verified, 2 done, sent 6, received 6'" % rx, errors)
+    m = ctx.search(r"^\[lanctl\] all stations done; free frames (\d+) before, (\d+) after "
+                   r"\(\+(\d+) given back\)$")
+    expect(m and int(m.group(2)) == int(m.group(1)) + int(m.group(3)),
+           "domain 0 did not see every frame come back: %s" % (m and m.group(0)), errors)
+    return errors
+
+
+TESTS += [
+    Test("lan-loss-recovery",
+         all_of(check_lan_loss, check_all_exited(["lanctl", "ping", "pong"]), check_no_kills),
+         modules=[Module("name=lanctl lan=ping,pong", elf="lanctl"),
+                  Module("name=ping lan=32 peer=pong count=%d drops_ok=1 tries=%d"
+                         % (LAN_COUNT, LAN_SEND_TRIES),
+                         elf="ping"),
+                  Module("name=pong lan=32 pause_at=%d pause_ms=%d"
+                         % (LAN_PAUSE_AT, LAN_PAUSE_MS), elf="pong")]),
+    Test("lan-peer-killed",
+         all_of(check_lan_crash, check_exited(0, "lanctl"), check_exited(1, "ping", 2),
+                check_killed(2, "pong", 14, "#PF page fault", cr2=0xC0100000, err=0x7)),
+         modules=[Module("name=lanctl lan=ping,pong", elf="lanctl"),
+                  Module("name=ping lan=32 peer=pong count=%d" % LAN_COUNT, elf="ping"),
+                  Module("name=pong lan=32 crash_at=%d" % LAN_CRASH_AT, elf="pong")],
+         expect_status=EXIT_FAILED),
+    Test("lan-mesh",
+         all_of(check_lan_mesh, check_verdicts("lanmesh", LAN_MESH),
+                check_all_exited(("lanctl",) + LAN_MESH), check_no_kills),
+         modules=[Module("name=lanctl lan=a,b,c", elf="lanctl")] +
+                 [Module("name=%s lan=32" % s, elf="lanmesh") for s in LAN_MESH]),
+]
