@@ -33,10 +33,8 @@ struct msg {
 static struct msg out, in;
 static uint32_t rtt[MAX_SAMPLES];
 
-uint32_t checksum(const uint8_t *p, uint32_t n);
-
 /* FNV-1a, 32 bits: cheap, and any flipped or moved byte changes it. */
-uint32_t checksum(const uint8_t *p, uint32_t n)
+static uint32_t checksum(const uint8_t *p, uint32_t n)
 {
 	uint32_t h = 2166136261u;
 	while (n--)
