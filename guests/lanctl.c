@@ -4,7 +4,11 @@
  * on its command line, waits until they have all ended, destroys the
  * share, and checks that every frame came back.
  *
- *   module line: lanctl.elf name=lanctl lan=ping,pong
+ *   module line: lanctl.elf name=lanctl lan=ping,pong [fuzz=NAME]
+ *
+ * fuzz=NAME: also create two shares (1 and 4 pages; ids 33 and 34) for
+ * the domain NAME alone, so a hostile guest (tests/guests/fuzzer.c) has
+ * shares to abuse without being on the LAN itself.
  *
  * The guests learn the share's id from their own command line (lan=32):
  * lanctl is the first to create a share in a fresh boot, so it gets the
@@ -80,9 +84,23 @@ int main(const struct sv_start_info *si)
 		p += len + (p[len] == ',');
 	}
 
+	char fuzz[SV_NAME_MAX];
+	sv_share_t fuzz_shares[2] = { -1, -1 };
+	if (sv_cmdline_get("fuzz", fuzz, sizeof(fuzz))) {
+		int dom = domain_named(fuzz, strnlen(fuzz, sizeof(fuzz)), n);
+		for (int i = 0; i < 2 && dom >= 0; i++) {
+			fuzz_shares[i] = sv_share_create(i ? 4 : 1);
+			sv_share_grant(fuzz_shares[i], (uint32_t)dom);
+		}
+		printf("shares %d and %d granted to %s\n", fuzz_shares[0], fuzz_shares[1], fuzz);
+	}
+
 	while (others_running())
 		sv_block();	/* woken by SV_PORT_DOMAIN_EXIT */
 	sv_share_destroy(share);
+	for (int i = 0; i < 2; i++)
+		if (fuzz_shares[i] >= 0)
+			sv_share_destroy(fuzz_shares[i]);
 	uint32_t free_after = free_frames();
 	printf("all stations done; free frames %u before, %u after (+%u given back)\n",
 	       free_before, free_after, others_pages);

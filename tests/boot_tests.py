@@ -1042,3 +1042,32 @@ TESTS += [
          modules=[Module("name=lanctl lan=a,b,c", elf="lanctl")] +
                  [Module("name=%s lan=32" % s, elf="lanmesh") for s in LAN_MESH]),
 ]
+
+
+# ---- hostile guests (issue 6): a seeded hypercall fuzzer beside the LAN
+
+FUZZ_COUNT = 20000
+
+
+def check_fuzz_beside_lan(ctx):
+    """The hypervisor survived the fuzzer; ping and pong still verified
+    every frame; the fuzzer saw only documented error codes; nobody was
+    killed; domain 0 got every frame back."""
+    errors = check_lan_demo(ctx)
+    expect(ctx.search(r"^\[fuzz\] %d hypercalls made$" % FUZZ_COUNT),
+           "the fuzzer did not make all %d hypercalls" % FUZZ_COUNT, errors)
+    expect(ctx.search(r"^\[fuzz\] undocumented error codes: 0$"),
+           "the fuzzer saw an undocumented error code", errors)
+    expect(ctx.search(r"^\[fuzz\] VERDICT fuzzer: PASS$"), "no fuzzer PASS", errors)
+    expect(ctx.search(r"^ *3 fuzz +exited with status 0$"), "the fuzzer did not exit 0", errors)
+    expect(not ctx.search(r"killed"), "a domain was killed", errors)
+    return errors
+
+
+TESTS += [
+    Test("fuzz-beside-lan", check_fuzz_beside_lan,
+         modules=[Module("name=lanctl lan=ping,pong fuzz=fuzz", elf="lanctl"),
+                  Module("name=ping lan=32 peer=pong count=%d" % LAN_COUNT, elf="ping"),
+                  Module("name=pong lan=32", elf="pong"),
+                  Module("name=fuzz seed=1 count=%d" % FUZZ_COUNT, elf="fuzzer")]),
+]
