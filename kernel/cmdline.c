@@ -66,6 +66,11 @@ static void parse_word(struct boot_options *o, const char *w, size_t n)
 
 	if (word_is(w, key, "selftest") && key < n) {
 		parse_selftests(o, val, vlen);
+	} else if (word_is(w, key, "check") && key < n) {
+		if (word_is(val, vlen, "invariants"))
+			o->check_invariants = true;
+		else
+			problem(o, "unknown check", val, vlen);
 	} else if (word_is(w, key, "crash") && key < n) {
 		int kind = lookup(val, vlen, crash_names, ARRAY_SIZE(crash_names));
 		if (kind > 0)

@@ -5,6 +5,8 @@
  *   selftest=LIST   run self-tests at boot; LIST is comma-separated from
  *                   frames (the frame allocator), paging (page-table
  *                   helpers), timer (the PIT interrupt)
+ *   check=invariants  after every hypercall, verify the frame table
+ *                   against the page tables (kernel/invariants.c); slow
  *   crash=WHAT      deliberately fault inside the hypervisor, to show the
  *                   panic report: pagefault, divide, stackoverflow (runs
  *                   into the stack guard page: a double fault)
@@ -21,6 +23,7 @@
 enum crash_kind { CRASH_NONE, CRASH_PAGEFAULT, CRASH_DIVIDE, CRASH_STACK_OVERFLOW };
 
 struct boot_options {
+	bool check_invariants;	/* check=invariants: after every hypercall */
 	bool selftest_frames, selftest_paging, selftest_timer;
 	enum crash_kind crash;
 	int problems;		/* words that were reported and ignored */

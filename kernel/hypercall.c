@@ -10,6 +10,7 @@
  */
 #include "domain.h"
 #include "frame.h"
+#include "invariants.h"
 #include "klib.h"
 #include "share.h"
 #include "usercopy.h"
@@ -250,6 +251,23 @@ static int32_t hc_sg_xfer(struct domain *d, struct trapframe *tf)
 	return sg_xfer(d, ARG1(tf), ARG2(tf), ARG3(tf), ARG4(tf), ARG5(tf));
 }
 
+/* For reports (the invariant checker names the call it checked after). */
+static const char *const op_names[SV_OP_COUNT] = {
+	[SV_OP_VERSION] = "version", [SV_OP_CONSOLE_WRITE] = "console_write",
+	[SV_OP_YIELD] = "yield", [SV_OP_BLOCK] = "block",
+	[SV_OP_EVENT_CALLBACK] = "event_callback", [SV_OP_EVENT_SEND] = "event_send",
+	[SV_OP_EVENT_RETURN] = "event_return", [SV_OP_TIMER_SET] = "timer_set",
+	[SV_OP_TIME_GET] = "time_get", [SV_OP_EXIT] = "exit",
+	[SV_OP_DOMAIN_LIST] = "domain_list", [SV_OP_MEM_INFO] = "mem_info",
+	[SV_OP_SHARE_CREATE] = "share_create", [SV_OP_SHARE_GRANT] = "share_grant",
+	[SV_OP_SHARE_DESTROY] = "share_destroy", [SV_OP_SHARE_GET] = "share_get",
+	[SV_OP_SHARE_DROP] = "share_drop", [SV_OP_SHARE_MAP] = "share_map",
+	[SV_OP_SHARE_UNMAP] = "share_unmap", [SV_OP_SHARE_INFO] = "share_info",
+	[SV_OP_WATCH] = "watch", [SV_OP_UNWATCH] = "unwatch", [SV_OP_TRIGGER] = "trigger",
+	[SV_OP_SG_REGISTER] = "sg_register", [SV_OP_SG_UNREGISTER] = "sg_unregister",
+	[SV_OP_SG_XFER] = "sg_xfer",
+};
+
 static const hypercall_fn hypercalls[SV_OP_COUNT] = {
 	[SV_OP_VERSION] = hc_version,
 	[SV_OP_CONSOLE_WRITE] = hc_console_write,
@@ -287,4 +305,6 @@ void hypercall(struct domain *d, struct trapframe *tf)
 		return;
 	}
 	tf->eax = (uint32_t)hypercalls[op](d, tf);
+	if (invariants_enabled)
+		invariants_check(op_names[op]);
 }

@@ -20,6 +20,7 @@
 #include "crc32.h"
 #include "domain.h"
 #include "frame.h"
+#include "invariants.h"
 #include "klib.h"
 #include "memlayout.h"
 #include "multiboot.h"
@@ -180,6 +181,9 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	if (boot_info.nmods == 0)
 		printk("boot: no module was loaded, so there is no domain to run\n");
 	cmdline_parse(boot_info.cmdline, &options);
+	invariants_enabled = options.check_invariants;
+	if (invariants_enabled)
+		printk("check: frame-table invariants verified after every hypercall\n");
 	memory_init(&boot_info);
 
 	pic_init();

@@ -51,7 +51,7 @@ struct frame {
 	uint32_t prev_free;
 	uint16_t owner;		/* domain id, DOMID_HYPERVISOR or DOMID_NONE */
 	uint8_t type;		/* enum frame_type */
-	uint8_t reserved;
+	uint8_t scratch;	/* for checkers (kernel/invariants.c); no meaning */
 };
 
 /* Bytes needed for a frame table covering physical [0, ram_end). */

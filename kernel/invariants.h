@@ -1,0 +1,15 @@
+/*
+ * invariants.h: the debug check mode (kernel/invariants.c), switched on
+ * by check=invariants on the hypervisor's command line.
+ */
+#ifndef SV_INVARIANTS_H
+#define SV_INVARIANTS_H
+
+#include <stdbool.h>
+
+extern bool invariants_enabled;
+/* Verify the frame table against every page table; panic naming after
+ * (e.g. the hypercall just made) if anything disagrees. */
+void invariants_check(const char *after);
+
+#endif /* SV_INVARIANTS_H */
