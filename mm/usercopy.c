@@ -9,21 +9,16 @@
 #include "sharevisor.h"
 #include "usercopy.h"
 
-/* The hypervisor's address for guest va, or NULL if the page is absent,
- * not a user page, or (for write) read-only. */
-static uint8_t *guest_byte(pde_t *pgdir, uint32_t va, bool write)
+/* page_lookup refuses the hypervisor half, which is exactly what a guest
+ * may not name. */
+_Static_assert(SV_GUEST_LIMIT == KERNBASE, "the guest limit is the hypervisor's base");
+
+void *guest_ptr(pde_t *pgdir, uint32_t va, bool write)
 {
-	if (va >= SV_GUEST_LIMIT)
-		return NULL;
 	pte_t *pte = page_lookup(pgdir, va);
 	if (!pte || !(*pte & PTE_U) || (write && !(*pte & PTE_W)))
 		return NULL;
 	return (uint8_t *)P2V(PTE_ADDR(*pte)) + (va & (PAGE_SIZE - 1));
-}
-
-void *guest_ptr(pde_t *pgdir, uint32_t va, bool write)
-{
-	return guest_byte(pgdir, va, write);
 }
 
 int guest_range_check(pde_t *pgdir, uint32_t va, uint32_t len, bool write)
@@ -34,7 +29,7 @@ int guest_range_check(pde_t *pgdir, uint32_t va, uint32_t len, bool write)
 		return SV_EFAULT;	/* hypervisor half, or wraps */
 	uint32_t last = va + len - 1;
 	for (uint32_t page = va & ~(PAGE_SIZE - 1); ; page += PAGE_SIZE) {
-		if (!guest_byte(pgdir, page, write))
+		if (!guest_ptr(pgdir, page, write))
 			return SV_EFAULT;
 		if (page >= (last & ~(PAGE_SIZE - 1)))
 			return SV_OK;
@@ -46,7 +41,7 @@ static void copy_pages(pde_t *pgdir, uint32_t va, uint8_t *buf, uint32_t len, bo
 {
 	while (len > 0) {
 		uint32_t chunk = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
-		uint8_t *g = guest_byte(pgdir, va, to_guest);
+		uint8_t *g = guest_ptr(pgdir, va, to_guest);
 		if (to_guest)
 			memcpy(g, buf, chunk);
 		else

@@ -36,6 +36,17 @@ static uint32_t next_seq;
 #define HANDLE(slot, seq)	((int32_t)((((seq) & 0x07FFFFFFu) << 4) | (slot)))
 _Static_assert(SV_MAX_SG_LISTS == 16, "HANDLE keeps the slot in 4 bits");
 
+/* Are all the buffers mapped (writable, if write)? Checked when a list
+ * comes in, and again when it is used: its pages may have been unmapped
+ * since it was registered. */
+static bool buffers_ok(struct domain *d, const struct sv_sg *e, uint32_t n, bool write)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (guest_range_check(d->pgdir, e[i].addr, e[i].len, write) != SV_OK)
+			return false;
+	return true;
+}
+
 /* Copy a guest's list in and check it: sizes first (SV_EINVAL), then
  * that every buffer is mapped, writable if write (SV_EFAULT). */
 static int32_t fetch_list(struct domain *d, uint32_t list_va, uint32_t count, bool write,
@@ -54,21 +65,10 @@ static int32_t fetch_list(struct domain *d, uint32_t list_va, uint32_t count, bo
 	}
 	if (sum > SV_SG_MAX_BYTES)
 		return SV_EINVAL;
-	for (uint32_t i = 0; i < count; i++)
-		if (guest_range_check(d->pgdir, e[i].addr, e[i].len, write) != SV_OK)
-			return SV_EFAULT;
+	if (!buffers_ok(d, e, count, write))
+		return SV_EFAULT;
 	*total = (uint32_t)sum;
 	return SV_OK;
-}
-
-/* Are the buffers still all there (their pages may have been unmapped
- * since they were registered)? */
-static bool buffers_ok(struct domain *d, const struct sv_sg *e, uint32_t n, bool write)
-{
-	for (uint32_t i = 0; i < n; i++)
-		if (guest_range_check(d->pgdir, e[i].addr, e[i].len, write) != SV_OK)
-			return false;
-	return true;
 }
 
 int32_t sg_register(struct domain *d, uint32_t id, uint32_t dir, uint32_t list_va,
