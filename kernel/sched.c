@@ -137,15 +137,19 @@ void sched_return_to_guest(struct trapframe *tf)
 	for (;;) {
 		struct domain *d = current;
 		if (!d || d->state != DOM_RUNNABLE || need_resched) {
-			if (d && domain_alive(d))
-				d->ctx = *tf;		/* save the one leaving */
-			d = wait_for_runnable();
-			*tf = d->ctx;			/* and load the one arriving */
-			current = d;
+			/* Nested interrupts while we wait land below tf, so tf
+			 * still holds the current domain's registers after. */
+			struct domain *next = wait_for_runnable();
+			if (next != d) {
+				if (d && domain_alive(d))
+					d->ctx = *tf;	/* save the one leaving */
+				*tf = next->ctx;	/* and load the one arriving */
+				current = d = next;
+				if (read_cr3() != V2P(d->pgdir))
+					pgdir_switch(d->pgdir);
+			}
 			need_resched = false;
 			slice_left = SLICE_TICKS;
-			if (read_cr3() != V2P(d->pgdir))
-				pgdir_switch(d->pgdir);
 		}
 		d->shared->time_ns = sched_now_ns();
 		if (event_deliver(d, tf))
