@@ -155,6 +155,9 @@ def run_one(run, workroot):
                          run.log, re.M)
         if leak and leak.group(1) != leak.group(2):
             run.errors.append("frames leaked: " + leak.group(0))
+        elif not leak and re.search(r"^boot: starting \d+ domains$", run.log, re.M) \
+                and status is not None and status != 2:
+            run.errors.append("domains ran, but the final frame count is missing")
         ctx = boot_tests.Context(run.log, run.emulator, test.mem_mb, workdir, HV)
         run.errors += test.check(ctx) or []
     except Exception as e:  # a harness bug must still give a verdict
