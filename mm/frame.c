@@ -15,6 +15,19 @@ static uint32_t nframes;
 static uint32_t free_head = FRAME_NONE;
 static uint32_t nfree;
 
+/* The change log (frame_changes): a saturating list of frame numbers. */
+static uint32_t changed[FRAME_CHANGES_MAX];
+static uint32_t nchanged;
+static bool changes_overflowed;
+
+static void note_change(uint32_t pfn)
+{
+	if (nchanged < FRAME_CHANGES_MAX)
+		changed[nchanged++] = pfn;
+	else
+		changes_overflowed = true;
+}
+
 static const char *const type_names[FRAME_NTYPES] = {
 	[FRAME_ABSENT] = "absent",	[FRAME_FREE] = "free",
 	[FRAME_FIRMWARE] = "firmware",	[FRAME_HYPERVISOR] = "hypervisor",
@@ -125,6 +138,7 @@ uint32_t frame_alloc(uint16_t owner, enum frame_type type)
 	unlink_free(pfn);
 	*f = (struct frame){ .owner = owner, .type = type,
 			     .next_free = FRAME_NONE, .prev_free = FRAME_NONE };
+	note_change(pfn);
 	return pfn;
 }
 
@@ -144,6 +158,7 @@ uint32_t frame_alloc_contig(uint32_t n, uint16_t owner, enum frame_type type)
 			frames[i] = (struct frame){ .owner = owner, .type = type,
 						    .next_free = FRAME_NONE,
 						    .prev_free = FRAME_NONE };
+			note_change(i);
 		}
 		return pfn;
 	}
@@ -162,8 +177,61 @@ void frame_free(uint32_t pfn)
 		panic("frame_free: frame %#x is %s", pfn, frame_type_name(f->type));
 	if (f->refcount)
 		panic("frame_free: frame %#x still has %u references", pfn, f->refcount);
+	if (f->mapcount)
+		panic("frame_free: frame %#x is still mapped %u times", pfn, f->mapcount);
 	*f = (struct frame){ .owner = DOMID_NONE, .type = FRAME_FREE };
 	push_free(pfn);
+	note_change(pfn);
+}
+
+/* The entry of an allocated frame, for a reference or a mapping. */
+static struct frame *in_use(uint32_t pfn, const char *who)
+{
+	if (pfn >= nframes)
+		panic("%s: frame %#x beyond the table (%u frames)", who, pfn, nframes);
+	struct frame *f = &frames[pfn];
+	if (f->type == FRAME_FREE || f->type == FRAME_ABSENT)
+		panic("%s: frame %#x is %s", who, pfn, frame_type_name(f->type));
+	note_change(pfn);
+	return f;
+}
+
+void frame_get(uint32_t pfn)
+{
+	struct frame *f = in_use(pfn, "frame_get");
+	if (f->refcount == UINT32_MAX)
+		panic("frame_get: frame %#x has 2^32-1 references", pfn);
+	f->refcount++;
+}
+
+void frame_put(uint32_t pfn)
+{
+	struct frame *f = in_use(pfn, "frame_put");
+	if (f->refcount == 0)
+		panic("frame_put: frame %#x has no reference to drop", pfn);
+	if (--f->refcount == 0)
+		frame_free(pfn);
+}
+
+void frame_mapped(uint32_t pfn, int delta)
+{
+	struct frame *f = in_use(pfn, "frame_mapped");
+	if (delta < 0 ? f->mapcount < (uint32_t)-delta : f->mapcount > UINT16_MAX - delta)
+		panic("frame_mapped: frame %#x mapped %u times, changed by %d", pfn,
+		      f->mapcount, delta);
+	f->mapcount = (uint16_t)(f->mapcount + delta);
+}
+
+uint32_t frame_changes(const uint32_t **pfns)
+{
+	*pfns = changed;
+	return changes_overflowed ? FRAME_CHANGES_OVERFLOW : nchanged;
+}
+
+void frame_changes_clear(void)
+{
+	nchanged = 0;
+	changes_overflowed = false;
 }
 
 struct frame *frame_info(uint32_t pfn)

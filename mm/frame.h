@@ -52,6 +52,8 @@ struct frame {
 	uint16_t owner;		/* domain id, DOMID_HYPERVISOR or DOMID_NONE */
 	uint8_t type;		/* enum frame_type */
 	uint8_t scratch;	/* for checkers (kernel/invariants.c); no meaning */
+	uint16_t mapcount;	/* guest page-table entries mapping it (mm/paging.c) */
+	uint16_t unused;
 };
 
 /* Bytes needed for a frame table covering physical [0, ram_end). */
@@ -78,6 +80,32 @@ uint32_t frame_alloc_contig(uint32_t n, uint16_t owner, enum frame_type type);
  * part of the frame table, or still referenced is a hypervisor bug: it
  * panics. */
 void frame_free(uint32_t pfn);
+
+/*
+ * References (a share page: one for the share, one per mapping). Taking a
+ * reference on a frame that is not in use, or dropping one that is not
+ * there, is a hypervisor bug: both panic rather than let a count wrap.
+ * frame_put frees the frame when the last reference goes.
+ */
+void frame_get(uint32_t pfn);
+void frame_put(uint32_t pfn);
+
+/* mm/paging.c counts each guest page-table entry it makes (+1) or removes
+ * (-1) here, so that freeing a frame that is still mapped somewhere can
+ * panic instead of handing a guest's page to someone else. */
+void frame_mapped(uint32_t pfn, int delta);
+
+/*
+ * The change log: every frame allocated, freed, referenced or (un)mapped
+ * since the last frame_changes_clear(), for the invariant checker, which
+ * then looks at those frames only. Returns how many are in pfns, or
+ * FRAME_CHANGES_OVERFLOW when there were more than FRAME_CHANGES_MAX
+ * (then every frame must be looked at).
+ */
+#define FRAME_CHANGES_MAX	64
+#define FRAME_CHANGES_OVERFLOW	0xFFFFFFFFu
+uint32_t frame_changes(const uint32_t **pfns);
+void frame_changes_clear(void);
 
 /* The entry of frame pfn, or NULL if pfn is beyond the table. */
 struct frame *frame_info(uint32_t pfn);

@@ -128,6 +128,7 @@ int page_map(pde_t *pgdir, uint32_t va, uint32_t pa, uint32_t flags)
 	if (*pte & PTE_P)
 		return SV_EEXIST;
 	*pte = pa | (flags & (PTE_W | PTE_U)) | PTE_P;
+	frame_mapped(pa >> PAGE_SHIFT, +1);
 	/* A not-present entry is never cached in the TLB: no flush needed. */
 	return SV_OK;
 }
@@ -141,6 +142,7 @@ int page_unmap(pde_t *pgdir, uint32_t va, uint32_t *old_pa)
 		return SV_ENOENT;
 	if (old_pa)
 		*old_pa = PTE_ADDR(*pte);
+	frame_mapped(PTE_ADDR(*pte) >> PAGE_SHIFT, -1);
 	*pte = 0;
 
 	/* A page table with nothing left in it goes back too, so that
@@ -200,6 +202,7 @@ void pgdir_unmap_all(pde_t *pgdir, void (*release)(uint32_t pa, void *arg), void
 				continue;
 			uint32_t pa = PTE_ADDR(table[j]);
 			table[j] = 0;
+			frame_mapped(pa >> PAGE_SHIFT, -1);
 			release(pa, arg);
 		}
 	}

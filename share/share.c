@@ -82,11 +82,8 @@ static uint32_t npeers(const struct share *s)
 /* Drop one reference on each page; free the pages that reach zero. */
 static void put_pages(struct share *s)
 {
-	for (uint32_t i = 0; i < s->npages; i++) {
-		struct frame *f = frame_info(s->first_pfn + i);
-		if (--f->refcount == 0)
-			frame_free(s->first_pfn + i);
-	}
+	for (uint32_t i = 0; i < s->npages; i++)
+		frame_put(s->first_pfn + i);
 }
 
 /* A destroyed share with no peer left is gone, and so are its pages. */
@@ -114,7 +111,7 @@ int32_t share_create(struct domain *d, uint32_t npages)
 		return SV_ENOMEM;
 	for (uint32_t i = 0; i < npages; i++) {
 		memset(P2V((pfn + i) << PAGE_SHIFT), 0, PAGE_SIZE);
-		frame_info(pfn + i)->refcount = 1;	/* the share's own reference */
+		frame_get(pfn + i);	/* the share's own reference */
 	}
 	/* Ids stay positive: the generation wraps before the sign bit. */
 	generation[slot] = (generation[slot] + 1) % (INT32_MAX / SV_MAX_SHARES);
@@ -184,7 +181,7 @@ static void unmap_peer(struct domain *d, struct share *s, struct peer *p)
 	for (uint32_t i = 0; i < s->npages; i++) {
 		if (page_unmap(d->pgdir, p->map_va + i * PAGE_SIZE, NULL) != SV_OK)
 			panic("unmap_peer: share %d page %u was not mapped", s->id, i);
-		frame_info(s->first_pfn + i)->refcount--;	/* the share's own ref remains */
+		frame_put(s->first_pfn + i);	/* the share's own reference remains */
 	}
 	p->map_va = 0;
 }
@@ -253,11 +250,11 @@ int32_t share_map(struct domain *d, uint32_t id, uint32_t va, uint32_t flags)
 		if (rc != SV_OK) {	/* out of frames for a page table: undo */
 			while (i-- > 0) {
 				page_unmap(d->pgdir, va + i * PAGE_SIZE, NULL);
-				frame_info(s->first_pfn + i)->refcount--;
+				frame_put(s->first_pfn + i);
 			}
 			return rc;
 		}
-		frame_info(s->first_pfn + i)->refcount++;
+		frame_get(s->first_pfn + i);
 	}
 	p->map_va = va;
 	return SV_OK;

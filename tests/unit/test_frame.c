@@ -3,6 +3,7 @@
  * frame_init (partial frames at unaligned edges are not free, reserved
  * ranges mark every frame they touch, the first MiB is never free),
  * frame_alloc/frame_free (distinct frames, counts, the panics on misuse),
+ * references and mapping counts (frame_get/put/mapped) and the change log,
  * and frame_selftest on a sane table and on corrupted ones.
  */
 #include <stdlib.h>
@@ -201,6 +202,69 @@ static void test_misuse(void)
 	      "frame_alloc of type FRAME_FREE panics even when nothing is free");
 }
 
+/* frame_get/frame_put/frame_mapped: counts that can neither wrap nor be
+ * taken on a frame that is not in use; the last put frees. */
+static void test_references(void)
+{
+	setup();
+	uint32_t pfn = frame_alloc(DOMID_HYPERVISOR, FRAME_SHARE);
+	frame_get(pfn);
+	frame_get(pfn);
+	CHECK_EQ(frame_info(pfn)->refcount, 2, "two frame_gets: refcount 2");
+	frame_put(pfn);
+	CHECK_EQ(frame_info(pfn)->type, FRAME_SHARE, "one reference left: still allocated");
+	frame_put(pfn);
+	CHECK_EQ(frame_info(pfn)->type, FRAME_FREE, "the last frame_put frees the frame");
+	CHECK_EQ(frames_free(), NFREE, "and it is back on the free list");
+	CHECK(EXPECT_PANIC(frame_put(pfn)), "frame_put on a free frame panics");
+	CHECK_STR(unit_panic_msg, "frame_put: frame 0x101 is free", "frame_put on free: the message");
+	CHECK(EXPECT_PANIC(frame_get(pfn)), "frame_get on a free frame panics");
+	CHECK(EXPECT_PANIC(frame_get(NFRAMES)), "frame_get beyond the table panics");
+
+	pfn = frame_alloc(DOMID_HYPERVISOR, FRAME_SHARE);
+	CHECK(EXPECT_PANIC(frame_put(pfn)), "frame_put with no reference panics (never negative)");
+	CHECK(unit_log_contains("has no reference to drop"), "negative: the message");
+	frame_info(pfn)->refcount = UINT32_MAX;
+	CHECK(EXPECT_PANIC(frame_get(pfn)), "a reference count at 2^32-1 refuses to wrap");
+	CHECK_EQ(frame_info(pfn)->refcount, UINT32_MAX, "and is left as it was");
+	frame_info(pfn)->refcount = 0;
+
+	frame_mapped(pfn, +1);
+	CHECK_EQ(frame_info(pfn)->mapcount, 1, "frame_mapped +1: mapcount 1");
+	CHECK(EXPECT_PANIC(frame_free(pfn)), "freeing a frame that is still mapped panics");
+	CHECK(unit_log_contains("is still mapped 1 times"), "still mapped: the message");
+	frame_mapped(pfn, -1);
+	CHECK(EXPECT_PANIC(frame_mapped(pfn, -1)), "unmapping more often than mapped panics");
+	frame_info(pfn)->mapcount = UINT16_MAX;
+	CHECK(EXPECT_PANIC(frame_mapped(pfn, +1)), "a mapcount at its top refuses to wrap");
+	frame_info(pfn)->mapcount = 0;
+	frame_free(pfn);
+	CHECK_EQ(frames_free(), NFREE, "all frames free again");
+}
+
+/* The change log names each frame changed, then saturates. */
+static void test_change_log(void)
+{
+	const uint32_t *pfns;
+	setup();
+	frame_changes_clear();
+	CHECK_EQ(frame_changes(&pfns), 0, "a cleared log is empty");
+	uint32_t a = frame_alloc(1, FRAME_SHARE);
+	frame_get(a);
+	uint32_t n = frame_changes(&pfns);
+	CHECK(n == 2 && pfns[0] == a && pfns[1] == a, "alloc and get are logged (%u entries)", n);
+	frame_put(a);
+	CHECK_EQ(frame_changes(&pfns), 4, "put and the free it led to are logged");
+	frame_changes_clear();
+	for (uint32_t i = 0; i < FRAME_CHANGES_MAX; i++)
+		frame_free(frame_alloc(1, FRAME_SHARE));
+	CHECK_EQ(frame_changes(&pfns), FRAME_CHANGES_OVERFLOW,
+		 "more than FRAME_CHANGES_MAX changes: overflow, not a partial list");
+	frame_changes_clear();
+	CHECK_EQ(frame_changes(&pfns), 0, "clearing ends the overflow");
+	CHECK_EQ(frames_free(), NFREE, "all frames free again");
+}
+
 static uint32_t visits[NFRAMES];
 
 static void count_visit(uint32_t pfn)
@@ -310,6 +374,8 @@ int main(void)
 	test_init_without_ram();
 	test_alloc_all();
 	test_misuse();
+	test_references();
+	test_change_log();
 	test_selftest_sane();
 	test_selftest_corrupt();
 	test_free_list_corrupt();
