@@ -6,7 +6,7 @@
  *                   frames (the frame allocator), paging (page-table
  *                   helpers), timer (the PIT interrupt)
  *   check=invariants  after every hypercall, verify the frame table
- *                   against the page tables (kernel/invariants.c); slow
+ *                   against the page tables (kernel/invariants.c)
  *   crash=WHAT      deliberately fault inside the hypervisor, to show the
  *                   panic report: pagefault, divide, stackoverflow (runs
  *                   into the stack guard page: a double fault)

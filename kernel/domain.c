@@ -8,6 +8,7 @@
  */
 #include "domain.h"
 #include "frame.h"
+#include "invariants.h"
 #include "klib.h"
 #include "memlayout.h"
 #include "panic.h"
@@ -77,6 +78,8 @@ static void domain_end(struct domain *d, enum domain_state how, int32_t status)
 	d->state = how;
 	d->exit_status = status;
 	domain_release_memory(d);
+	if (invariants_enabled)
+		invariants_check("a domain's end");
 	struct domain *dom0 = domain_get(0);
 	if (dom0 && dom0 != d && domain_alive(dom0))
 		event_raise(dom0, SV_PORT_DOMAIN_EXIT);
