@@ -71,7 +71,10 @@ void sched_tick(void);				/* from the timer interrupt */
 uint64_t sched_now_ns(void);
 /* Run the domains; free_before_domains is the free-frame count before
  * any was built, checked again when the last one has ended. */
-void sched_start(uint32_t free_before_domains) __attribute__((noreturn));
+/* Note the free frames, page tables and share pages before any domain is
+ * built: the end of the run reports them and checks every frame is back. */
+void sched_snapshot_memory(void);
+void sched_start(void) __attribute__((noreturn));
 void sched_return_to_guest(struct trapframe *tf);
 
 /* kernel/event.c */

@@ -192,7 +192,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 
 	bool ok = run_selftests();
 	crash_on_purpose(options.crash);
-	uint32_t free_before_domains = frames_free();
+	sched_snapshot_memory();
 	uint32_t built = build_domains(&boot_info);
 
 	/* Under QEMU -icount shift=0 TSC ticks are instructions (plus time
@@ -207,5 +207,5 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 		power_off(boot_info.nmods == 0 ? EXIT_OK : EXIT_FAILED);
 	}
 	printk("boot: starting %u domains\n", built);
-	sched_start(free_before_domains);
+	sched_start();
 }

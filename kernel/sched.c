@@ -31,7 +31,8 @@
 struct domain *current;		/* the domain whose registers are in the trap frame */
 static bool need_resched;
 static uint32_t slice_left;
-static uint32_t frames_free_at_start;	/* before any domain was built */
+/* The hypervisor's memory before any domain was built (sched_snapshot_memory). */
+static uint32_t frames_free_at_start, pagetables_at_start, share_pages_at_start;
 
 uint64_t sched_now_ns(void)
 {
@@ -77,11 +78,37 @@ static struct domain *pick_next(void)
 	return NULL;
 }
 
+void sched_snapshot_memory(void)
+{
+	frames_free_at_start = frames_free();
+	pagetables_at_start = frames_allocated(FRAME_PAGETABLE, NULL);
+	share_pages_at_start = frames_allocated(FRAME_SHARE, NULL);
+}
+
+/* What the hypervisor itself holds. Its image (code and every table:
+ * shares, watches, sg lists, domains) has a fixed size; beyond it, it
+ * allocates only page tables and share pages, both bounded by the limits
+ * in include/sharevisor.h. */
+static void report_hypervisor_memory(void)
+{
+	extern char _image_start_phys[], _image_end_phys[];
+	uint32_t pt_peak, share_peak;
+	uint32_t pt = frames_allocated(FRAME_PAGETABLE, &pt_peak);
+	uint32_t share = frames_allocated(FRAME_SHARE, &share_peak);
+
+	printk("hypervisor frames: %u page tables after, %u before, %u at most; "
+	       "%u share pages after, %u before, %u at most\n", pt, pagetables_at_start,
+	       pt_peak, share, share_pages_at_start, share_peak);
+	printk("hypervisor image: %u KiB of code and fixed-size tables, nothing else allocated\n",
+	       (uint32_t)(_image_end_phys - _image_start_phys) / 1024);
+}
+
 /* Nothing left to run: report every domain's fate, check that every
  * frame the domains had came back, and power off. */
 static void __attribute__((noreturn)) finish(void)
 {
 	bool ok = domains_report();
+	report_hypervisor_memory();
 	printk("frames: %u free after all domains ended, %u before they were built\n",
 	       frames_free(), frames_free_at_start);
 	if (frames_free() != frames_free_at_start) {
@@ -161,9 +188,8 @@ void sched_return_to_guest(struct trapframe *tf)
 /* kernel/trapentry.asm: run the scheduler with esp at the trap frame. */
 void enter_first_domain(void) __attribute__((noreturn));
 
-void sched_start(uint32_t free_before_domains)
+void sched_start(void)
 {
-	frames_free_at_start = free_before_domains;
 	extern char boot_stack[];
 	tss_set_kernel_stack((uint32_t)(uintptr_t)(boot_stack + BOOT_STACK_SIZE));
 	current = NULL;

@@ -14,11 +14,19 @@ static struct frame *frames;	/* frames[pfn] */
 static uint32_t nframes;
 static uint32_t free_head = FRAME_NONE;
 static uint32_t nfree;
+/* Frames handed out by frame_alloc*, by type: now, and the most ever. */
+static uint32_t allocated[FRAME_NTYPES], allocated_peak[FRAME_NTYPES];
 
 /* The change log (frame_changes): a saturating list of frame numbers. */
 static uint32_t changed[FRAME_CHANGES_MAX];
 static uint32_t nchanged;
 static bool changes_overflowed;
+
+static void count_alloc(enum frame_type type, uint32_t n)
+{
+	allocated[type] += n;
+	allocated_peak[type] = MAX(allocated_peak[type], allocated[type]);
+}
 
 static void note_change(uint32_t pfn)
 {
@@ -95,6 +103,8 @@ uint32_t frame_init(struct frame *table, const struct range_list *usable,
 	frames = table;
 	nframes = (uint32_t)((ram_end + PAGE_BYTES - 1) / PAGE_BYTES);
 	memset(frames, 0, (size_t)nframes * sizeof(struct frame));
+	memset(allocated, 0, sizeof(allocated));
+	memset(allocated_peak, 0, sizeof(allocated_peak));
 	mark(0, nframes, FRAME_ABSENT, DOMID_NONE);
 
 	/* Usable RAM: only whole frames inside a range. */
@@ -139,6 +149,7 @@ uint32_t frame_alloc(uint16_t owner, enum frame_type type)
 	*f = (struct frame){ .owner = owner, .type = type,
 			     .next_free = FRAME_NONE, .prev_free = FRAME_NONE };
 	note_change(pfn);
+	count_alloc(type, 1);
 	return pfn;
 }
 
@@ -160,6 +171,7 @@ uint32_t frame_alloc_contig(uint32_t n, uint16_t owner, enum frame_type type)
 						    .prev_free = FRAME_NONE };
 			note_change(i);
 		}
+		count_alloc(type, n);
 		return pfn;
 	}
 	return FRAME_NONE;
@@ -179,6 +191,8 @@ void frame_free(uint32_t pfn)
 		panic("frame_free: frame %#x still has %u references", pfn, f->refcount);
 	if (f->mapcount)
 		panic("frame_free: frame %#x is still mapped %u times", pfn, f->mapcount);
+	if (allocated[f->type])	/* boot-time frames (modules...) were never counted */
+		allocated[f->type]--;
 	*f = (struct frame){ .owner = DOMID_NONE, .type = FRAME_FREE };
 	push_free(pfn);
 	note_change(pfn);
@@ -241,6 +255,15 @@ struct frame *frame_info(uint32_t pfn)
 
 uint32_t frames_free(void) { return nfree; }
 uint32_t frames_total(void) { return nframes; }
+
+uint32_t frames_allocated(enum frame_type type, uint32_t *peak)
+{
+	if ((unsigned)type >= FRAME_NTYPES)
+		return 0;
+	if (peak)
+		*peak = allocated_peak[type];
+	return allocated[type];
+}
 
 uint32_t frames_of_type(enum frame_type type)
 {

@@ -113,6 +113,10 @@ struct frame *frame_info(uint32_t pfn);
 uint32_t frames_free(void);	/* frames on the free list now */
 uint32_t frames_total(void);	/* entries in the table */
 uint32_t frames_of_type(enum frame_type type);
+/* Frames of type that frame_alloc* handed out and are not yet freed (the
+ * hypervisor's dynamic memory: page tables, shares); *peak, if not NULL,
+ * gets the most there ever were at once since frame_init. */
+uint32_t frames_allocated(enum frame_type type, uint32_t *peak);
 const char *frame_type_name(enum frame_type type);
 
 /*
