@@ -4,11 +4,12 @@
  * on its command line, waits until they have all ended, destroys the
  * share, and checks that every frame came back.
  *
- *   module line: lanctl.elf name=lanctl lan=ping,pong [fuzz=NAME]
+ *   module line: lanctl.elf name=lanctl lan=ping,pong [fuzz=NAME,...]
  *
- * fuzz=NAME: also create two shares (1 and 4 pages; ids 33 and 34) for
- * the domain NAME alone, so a hostile guest (tests/guests/fuzzer.c) has
- * shares to abuse without being on the LAN itself.
+ * fuzz=NAME,...: also create two shares (1 and 4 pages; ids 33 and 34)
+ * for the domains named, so that hostile guests (tests/guests/fuzzer.c)
+ * have shares to abuse, each other's mappings, lists and watches
+ * included, without being on the LAN itself.
  *
  * The guests learn the share's id from their own command line (lan=32):
  * lanctl is the first to create a share in a fresh boot, so it gets the
@@ -34,6 +35,22 @@ static int domain_named(const char *name, size_t len, int n)
 		if (strnlen(doms[i].name, SV_NAME_MAX) == len && strncmp(doms[i].name, name, len) == 0)
 			return (int)doms[i].domid;
 	return -1;
+}
+
+/* Grant share to every domain named in list (comma-separated). */
+static void grant_to_each(sv_share_t share, const char *list, int n, const char *what)
+{
+	for (const char *p = list; *p;) {
+		size_t len = 0;
+		while (p[len] && p[len] != ',')
+			len++;
+		int dom = domain_named(p, len, n);
+		if (dom < 0 || sv_share_grant(share, (uint32_t)dom) < 0)
+			printf("cannot grant %s %d to '%.*s'\n", what, share, (int)len, p);
+		else
+			printf("%s %d granted to %.*s (domain %d)\n", what, share, (int)len, p, dom);
+		p += len + (p[len] == ',');
+	}
 }
 
 static bool others_running(void)
@@ -72,27 +89,16 @@ int main(const struct sv_start_info *si)
 		       share, LAN_SHARE_ID);
 		return 1;
 	}
-	for (const char *p = lan; *p;) {
-		size_t len = 0;
-		while (p[len] && p[len] != ',')
-			len++;
-		int dom = domain_named(p, len, n);
-		if (dom < 0 || sv_share_grant(share, (uint32_t)dom) < 0)
-			printf("cannot grant the LAN to '%.*s'\n", (int)len, p);
-		else
-			printf("LAN share %d granted to %.*s (domain %d)\n", share, (int)len, p, dom);
-		p += len + (p[len] == ',');
-	}
+	grant_to_each(share, lan, n, "LAN share");
 
-	char fuzz[SV_NAME_MAX];
+	/* fuzz=: two shares for the hostile guests to abuse. */
+	char fuzz[64];
 	sv_share_t fuzz_shares[2] = { -1, -1 };
 	if (sv_cmdline_get("fuzz", fuzz, sizeof(fuzz))) {
-		int dom = domain_named(fuzz, strnlen(fuzz, sizeof(fuzz)), n);
-		for (int i = 0; i < 2 && dom >= 0; i++) {
+		for (int i = 0; i < 2; i++) {
 			fuzz_shares[i] = sv_share_create(i ? 4 : 1);
-			sv_share_grant(fuzz_shares[i], (uint32_t)dom);
+			grant_to_each(fuzz_shares[i], fuzz, n, "fuzz share");
 		}
-		printf("shares %d and %d granted to %s\n", fuzz_shares[0], fuzz_shares[1], fuzz);
 	}
 
 	while (others_running())
