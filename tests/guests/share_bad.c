@@ -435,16 +435,6 @@ static void test_xfer_peers(uint32_t other)
 	CHECK_RC(sv_share_destroy(T), SV_OK);
 }
 
-/* Run one group of checks; no frame may go missing or appear. */
-static void group(const char *name, void (*fn)(void))
-{
-	uint32_t before = free_and_others();
-	fn();
-	uint32_t after = free_and_others();
-	CHECK(after == before, "%s: free frames and the other's pages %u before, %u after",
-	      name, before, after);
-}
-
 static int dom0(sv_share_t id)
 {
 	(void)id;

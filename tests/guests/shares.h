@@ -158,6 +158,45 @@ static inline uint32_t free_and_others(void)
 	}
 }
 
+/* Create a share of npages, grant it to ourselves and get it on port
+ * (peer id 0); map it at va unless va is 0. Returns the id, or create's
+ * error. */
+static inline sv_share_t own_share(uint32_t npages, uint32_t port, uint32_t va)
+{
+	sv_share_t id = sv_share_create(npages);
+	if (!CHECK(id >= 0, "share_create(%u): %d (%s)", npages, id, sv_strerror(id)))
+		return id;
+	CHECK_RC(sv_share_grant(id, (sv_domid_t)start_info->domid), SV_OK);
+	CHECK_EQ(sv_share_get(id, port), 0);
+	if (va)
+		CHECK_RC(sv_share_map(id, va, 0), SV_OK);
+	return id;
+}
+
+static inline void drop_and_destroy(sv_share_t id)
+{
+	CHECK_RC(sv_share_drop(id), SV_OK);
+	CHECK_RC(sv_share_destroy(id), SV_OK);
+}
+
+/* At the end: the free frames plus the others' pages are base again. */
+static inline void check_frames_back(uint32_t base)
+{
+	uint32_t end = free_and_others();
+	printf("free frames and the others' pages: %u before, %u at the end\n", base, end);
+	CHECK_EQ(end, base);
+}
+
+/* Run one group of checks (domain 0); no frame may go missing or appear. */
+static inline void group(const char *name, void (*fn)(void))
+{
+	uint32_t before = free_and_others();
+	fn();
+	uint32_t after = free_and_others();
+	CHECK(after == before, "%s: free frames and the others' pages %u before, %u after",
+	      name, before, after);
+}
+
 /* ---- the caller's view of a share, every field checked at once */
 
 static inline void check_status(int line, sv_share_t share, struct sv_share_status want)
@@ -198,6 +237,71 @@ static inline uint32_t peers_of(sv_share_t share)
 static inline bool writable(uint32_t va)
 {
 	return sv_hypercall(SV_OP_TIME_GET, va, 0, 0, 0, 0) == SV_OK;
+}
+
+/* ---- bytes: patterns, comparisons, and the sg copy rule */
+
+/* Byte k of pattern seed (different seeds give different bytes). */
+static inline uint8_t stream_byte(uint32_t seed, uint32_t k)
+{
+	return (uint8_t)(((k + (seed << 16)) * 2654435761u) >> 24);
+}
+
+static inline void fill_stream(volatile uint8_t *p, uint32_t n, uint32_t seed)
+{
+	for (uint32_t k = 0; k < n; k++)
+		p[k] = stream_byte(seed, k);
+}
+
+/* n bytes at p must be want's: one check, naming the first difference. */
+static inline bool check_bytes(int line, const char *what, const volatile uint8_t *p,
+			       const uint8_t *want, uint32_t n)
+{
+	uint32_t bad = 0, first = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (p[i] != want[i] && bad++ == 0)
+			first = i;
+	return xtf_check(bad == 0, line, "%s: %u of %u bytes differ, the first at +%#x: %#x, "
+			 "expected %#x", what, bad, n, first, bad ? p[first] : 0,
+			 bad ? want[first] : 0);
+}
+
+#define CHECK_BYTES(what, p, want, n) \
+	check_bytes(__LINE__, (what), (const volatile uint8_t *)(p), (const uint8_t *)(want), (n))
+
+static inline uint32_t sg_total(const struct sv_sg *e, uint32_t n)
+{
+	uint32_t sum = 0;
+	for (uint32_t i = 0; i < n; i++)
+		sum += e[i].len;
+	return sum;
+}
+
+/* What an sg transfer must do, byte by byte: the source entries, in
+ * order, make one stream; it is written into the destination entries in
+ * order (where two of them overlap, the later write stays), cut to the
+ * shorter side. rd and wr say where the model keeps the byte of a guest
+ * address: the same place when the copy may read what it wrote, a
+ * snapshot in rd for "the source as it was before the copy". Returns the
+ * bytes moved. */
+static inline uint32_t sg_model(uint8_t *(*rd)(uint32_t va), uint8_t *(*wr)(uint32_t va),
+				const struct sv_sg *src, uint32_t nsrc,
+				const struct sv_sg *dst, uint32_t ndst)
+{
+	uint32_t si = 0, so = 0, di = 0, d_o = 0, bytes = 0;
+	while (si < nsrc && di < ndst) {
+		*wr(dst[di].addr + d_o) = *rd(src[si].addr + so);
+		bytes++;
+		if (++so == src[si].len) {
+			si++;
+			so = 0;
+		}
+		if (++d_o == dst[di].len) {
+			di++;
+			d_o = 0;
+		}
+	}
+	return bytes;
 }
 
 /* A share test guest plays one role, named by role= on its command line;

@@ -14,6 +14,8 @@
  *     CHECK(cond, fmt, ...)    cond must hold; fmt says what went wrong
  *     CHECK_EQ(got, want)      integers must be equal
  *     CHECK_RC(got, want)      a hypercall result, shown as SV_E* names
+ *     CHECK_RC2(got, a, b)     either of two errors: where both apply, the
+ *                              header leaves which one comes back open
  *
  * Each returns whether the check passed, so a test can skip the checks
  * that make no sense after a failure.
@@ -61,6 +63,16 @@ static inline bool xtf_check_rc(int32_t got, int32_t want, const char *expr, int
 {
 	return xtf_check(got == want, line, "%s: expected %d (%s), got %d (%s)",
 			 expr, want, sv_strerror(want), got, sv_strerror(got));
+}
+
+#define CHECK_RC2(got, want, or_this) xtf_check_rc2((got), (want), (or_this), #got, __LINE__)
+
+static inline bool xtf_check_rc2(int32_t got, int32_t want, int32_t or_this, const char *expr,
+				 int line)
+{
+	return xtf_check(got == want || got == or_this, line,
+			 "%s: expected %d (%s) or %d (%s), got %d (%s)", expr, want,
+			 sv_strerror(want), or_this, sv_strerror(or_this), got, sv_strerror(got));
 }
 
 /* The verdict line; main's return value. */
