@@ -80,6 +80,9 @@ class Module:
 class Test:
     def __init__(self, name, check, hv_args="", modules=(), mem_mb=32,
                  expect_status=EXIT_OK, emulators=("qemu", "bochs"), direct=False):
+        if "check=invariants" in hv_args.split():   # the checker must say it is on
+            check = all_of(check, check_lines(r"^check: frame-table invariants verified "
+                                              r"after every hypercall$"))
         self.name, self.check, self.hv_args = name, check, hv_args
         self.modules, self.mem_mb = list(modules), mem_mb
         self.expect_status, self.emulators, self.direct = expect_status, emulators, direct
@@ -735,6 +738,11 @@ TESTS += [
 # frames after every domain ended) covers every share's pages too, and
 # the guests that run as domain 0 check the frames themselves.
 
+# The share tests and the hostile guests run with the frame table checked
+# against every page table after every hypercall (kernel/invariants.c).
+CHECKED = "check=invariants"
+
+
 def share_guests(elf, *roles):
     """Modules of one test guest in several roles: (name, extra args), the
     name being the role, or (name, role, extra args)."""
@@ -776,6 +784,17 @@ def check_no_line(pattern, message):
     return lambda ctx: [message] if ctx.search(pattern) else []
 
 
+def check_killed_writing_ro(domid, name, which, va):
+    """Domain domid (NAME) said it was writing to its read-only mapping
+    (which: of what) at va, was killed for it, and did not survive."""
+    return all_of(
+        check_killed(domid, name, 14, "#PF page fault", cr2=va,
+                     err=0x7),         # a write, to a present page, from user mode
+        check_lines(r"^\[%s\] writing to my read-only mapping%s at %#x$" % (name, which, va)),
+        check_no_line(r"^\[%s\] survived" % name,
+                      "%s survived a write to its read-only mapping" % name))
+
+
 def check_peer_ids(ctx):
     """The 7 peer domains of share-limits took peer ids 1..7, one each;
     then 3 left, and 5 got 3 on its second get."""
@@ -803,13 +822,14 @@ TESTS += [
                 check_equal_numbers(r"^\[dom0\] free frames \(and the others' pages\) (\d+) "
                                     r"before the share, (\d+) after$", "free frames"),
                 check_no_kills),
+         hv_args=CHECKED,
          modules=share_guests("share_data", ("dom0", "writer=1 reader=2"),
                               ("writer", "share=32"), ("reader", "share=32"))),
     # Watches: counters of 1 and 3, a counter at 0, unwatch, a lost counter.
     Test("share-watch",
          all_of(check_verdict("watch", "share_watch"), check_exited(0, "watch"),
                 check_lines(r"^\[watch\] 9 events on port 7$"), check_no_kills),
-         modules=[Module("name=watch", elf="share_watch")]),
+         hv_args=CHECKED, modules=[Module("name=watch", elf="share_watch")]),
     # sg transfers both ways: 16 odd entries, truncation, oldest list first,
     # SV_EAGAIN, length words, the owner's event.
     Test("share-sg",
@@ -819,19 +839,17 @@ TESTS += [
                             r"received 15924 into 17940$",
                             r"^\[peer\] received 15336, 4105 of 6000, gave 15924, sent 5000$"),
                 check_no_kills),
+         hv_args=CHECKED,
          modules=share_guests("share_sg", ("dom0", "peer=1"), ("peer", "share=32"))),
     # A peer drops, another is killed mid-conversation (it writes to its
     # read-only mapping): offset 0 fires each time, both are SV_ENOENT.
     Test("share-gone",
          all_of(check_verdicts("share_gone", ["dom0", "dropper", "crasher"]),
                 check_exited(0, "dom0"), check_exited(1, "dropper"),
-                check_killed(2, "crasher", 14, "#PF page fault", cr2=0x10000000,
-                             err=0x7),         # a write, to a present page, from user mode
-                check_lines(r"^\[crasher\] writing to my read-only mapping at 0x10000000$",
-                            r"^\[dom0\] free frames and the others' pages: (\d+) at the "
-                            r"start, \1 at the end$"),
-                check_no_line(r"^\[crasher\] survived",
-                              "the crasher survived a write to its read-only mapping")),
+                check_killed_writing_ro(2, "crasher", "", 0x10000000),
+                check_lines(r"^\[dom0\] free frames and the others' pages: (\d+) at the "
+                            r"start, \1 at the end$")),
+         hv_args=CHECKED,
          modules=share_guests("share_gone", ("dom0", "dropper=1 crasher=2"),
                               ("dropper", "share=32"), ("crasher", "share=32")),
          expect_status=EXIT_FAILED),
@@ -845,6 +863,7 @@ TESTS += [
                 check_lines(r"^\[dom0\] ending, the holder still maps share 64$"),
                 check_order(r"^domain 0 \(dom0\) exited", r"^\[holder\] VERDICT"),
                 check_no_kills),
+         hv_args=CHECKED,
          modules=share_guests("share_destroy", ("dom0", "holder=1"), ("holder", "share=32"))),
     # 50 whole share lifetimes in domain 0 alone: not one frame lost.
     Test("share-stress",
@@ -852,17 +871,17 @@ TESTS += [
                 check_equal_numbers(r"^\[stress\] 50 cycles: free frames (\d+) before, (\d+) "
                                     r"after, 150 events$", "free frames"),
                 check_no_kills),
-         modules=[Module("name=stress", elf="share_stress")]),
+         hv_args=CHECKED, modules=[Module("name=stress", elf="share_stress")]),
     # Every bad argument of every share operation: its documented error.
     Test("share-bad",
          all_of(check_verdicts("share_bad", ["dom0", "other"]),
                 check_all_exited(["dom0", "other"]), check_no_kills),
-         modules=share_guests("share_bad", ("dom0", "other=1"), ("other", ""))),
+         hv_args=CHECKED, modules=share_guests("share_bad", ("dom0", "other=1"), ("other", ""))),
     # Every SV_ENOSPC limit, SV_SHARE_MAX_PEERS with 9 domains.
     Test("share-limits",
          all_of(check_verdicts("share_limits", SHARE_LIMITS_NAMES),
                 check_all_exited(SHARE_LIMITS_NAMES), check_peer_ids, check_no_kills),
-         modules=SHARE_LIMITS),
+         hv_args=CHECKED, modules=SHARE_LIMITS),
 ]
 
 
