@@ -23,10 +23,25 @@
  *                    the next trigger removes that watch (not counted, the
  *                    counter untouched when the page comes back, and
  *                    watching it again is not SV_EEXIST)
+ *   freed counter    a counter in another share B's page: B is dropped and
+ *                    destroyed, and share C made from its freed frame and
+ *                    mapped elsewhere: the trigger removes the watch and C
+ *                    is unchanged (a freed frame is never written). With C
+ *                    mapped where B was, the counter is our memory again,
+ *                    and the watch counts in C's page, as the address says
+ *   page ends        counters in the last 4 bytes of a page: of our heap
+ *                    (the next page mapped), of our memory, of a share
+ *                    mapping with nothing after it, and at 0xBFFFFFFC, the
+ *                    last word a guest can have. Each counts, and the bytes
+ *                    around it stay as they were. A counter that would
+ *                    straddle the end (not 4-aligned, so never a counter)
+ *                    is SV_EINVAL, or SV_EFAULT where its second half is
+ *                    unmapped too (the header leaves which); the first
+ *                    byte after the end is SV_EFAULT
  *
  * At the end the share is dropped (which removes the watch still on it
  * and an sg list: got again, the share has neither), destroyed, and the free frames are
- * what they were. It prints "N events on port 7": 9 in all.
+ * what they were. It prints "N events on port 7": 14 in all.
  */
 #include "shares.h"
 
@@ -145,6 +160,108 @@ static void test_lost_counter(void)
 	/* mine stays watched: the drop must remove it. */
 }
 
+#define OTHER_PORT	8	/* for the other shares, one at a time */
+
+/* A counter in a page that is freed and given to another share. */
+static void test_freed_counter(void)
+{
+	static uint8_t c_was[SV_PAGE_SIZE];
+	const uint32_t b_va = 0x20000000u, c_va = 0x21000000u, at = SV_PAGE_SIZE - 4;
+	volatile uint32_t *counter = (volatile uint32_t *)(b_va + at);
+
+	sv_share_t b = own_share(1, OTHER_PORT, b_va);
+	*counter = 3;
+	CHECK_RC(sv_watch(id, 500, (uint32_t *)counter), SV_OK);
+	TRIGGER(500, 1, false);
+	CHECK_EQ(*counter, 2);
+	drop_and_destroy(b);				/* B's frame is free */
+	sv_share_t c = own_share(1, OTHER_PORT, c_va);	/* first fit: B's frame again */
+	fill_stream((uint8_t *)c_va, SV_PAGE_SIZE, 9);
+	memcpy(c_was, (const void *)c_va, SV_PAGE_SIZE);
+	TRIGGER(500, 0, false);			/* the counter is gone: so is the watch */
+	CHECK_BYTES("C after the trigger", c_va, c_was, SV_PAGE_SIZE);
+	CHECK_RC(sv_unwatch(id, 500, (uint32_t *)counter), SV_ENOENT);
+	drop_and_destroy(c);
+
+	/* The same, but C is mapped where B was: the address is ours again. */
+	b = own_share(1, OTHER_PORT, b_va);
+	*counter = 3;
+	CHECK_RC(sv_watch(id, 500, (uint32_t *)counter), SV_OK);
+	drop_and_destroy(b);
+	c = own_share(1, OTHER_PORT, b_va);
+	fill_stream((uint8_t *)b_va, SV_PAGE_SIZE, 10);
+	*counter = 1;
+	memcpy(c_was, (const void *)b_va, SV_PAGE_SIZE);
+	TRIGGER(500, 1, true);
+	c_was[at] = 0;				/* 1 -> 0, little-endian */
+	CHECK_BYTES("C where B was, after the trigger", b_va, c_was, SV_PAGE_SIZE);
+	CHECK_RC(sv_unwatch(id, 500, (uint32_t *)counter), SV_OK);
+	drop_and_destroy(c);
+}
+
+/* Watch a counter at va (2 to go), trigger once, twice: it counts, and
+ * the 8 bytes on each side are untouched (those that are mapped). */
+static void count_at(int line, uint32_t va, bool before_mapped, bool after_mapped)
+{
+	volatile uint32_t *c = (volatile uint32_t *)va;
+	uint8_t around[2][8];
+	fill_stream(around[0], 8, (uint32_t)line);
+	fill_stream(around[1], 8, (uint32_t)line + 1);
+	if (before_mapped)
+		memcpy((void *)(va - 8), around[0], 8);
+	if (after_mapped)
+		memcpy((void *)(va + 4), around[1], 8);
+	*c = 2;
+	xtf_check(sv_watch(id, 600, (uint32_t *)va) == SV_OK, line, "watch at %#x", va);
+	trigger_expect(line, 600, 1, false);
+	xtf_check(*c == 1, line, "the counter at %#x is %u, expected 1", va, *c);
+	trigger_expect(line, 600, 1, true);
+	xtf_check(*c == 0, line, "the counter at %#x is %u, expected 0", va, *c);
+	xtf_check(sv_unwatch(id, 600, (uint32_t *)va) == SV_OK, line, "unwatch at %#x", va);
+	if (before_mapped)
+		check_bytes(line, "the 8 bytes before the counter", (const uint8_t *)(va - 8),
+			    around[0], 8);
+	if (after_mapped)
+		check_bytes(line, "the 8 bytes after the counter", (const uint8_t *)(va + 4),
+			    around[1], 8);
+}
+
+#define COUNT_AT(va, before, after) count_at(__LINE__, (va), (before), (after))
+
+/* A page that ends where va + 4 does: straddling counters, the byte after. */
+static void refused_at_end(uint32_t end, bool next_mapped)
+{
+	for (uint32_t off = 1; off < 4; off++) {
+		uint32_t *c = (uint32_t *)(end - 4 + off);
+		if (next_mapped)
+			CHECK_RC(sv_watch(id, 600, c), SV_EINVAL);
+		else
+			CHECK_RC2(sv_watch(id, 600, c), SV_EINVAL, SV_EFAULT);
+	}
+	if (!next_mapped)
+		CHECK_RC(sv_watch(id, 600, (uint32_t *)end), SV_EFAULT);
+	TRIGGER(600, 0, false);			/* none of them was added */
+}
+
+static void test_page_ends(const struct sv_start_info *si)
+{
+	const uint32_t t_va = 0x22000000u;
+
+	COUNT_AT(si->heap_start + SV_PAGE_SIZE - 4, true, true);
+	refused_at_end(si->heap_start + SV_PAGE_SIZE, true);
+	COUNT_AT(si->heap_end - 4, true, false);
+	refused_at_end(si->heap_end, false);
+
+	sv_share_t t = own_share(1, OTHER_PORT, t_va);
+	COUNT_AT(t_va + SV_PAGE_SIZE - 4, true, false);
+	refused_at_end(t_va + SV_PAGE_SIZE, false);
+	CHECK_RC(sv_share_unmap(t), SV_OK);
+	CHECK_RC(sv_share_map(t, SV_GUEST_LIMIT - SV_PAGE_SIZE, 0), SV_OK);
+	COUNT_AT(SV_GUEST_LIMIT - 4, true, false);
+	refused_at_end(SV_GUEST_LIMIT, false);
+	drop_and_destroy(t);
+}
+
 int main(const struct sv_start_info *si)
 {
 	events_init(count_event);
@@ -160,6 +277,8 @@ int main(const struct sv_start_info *si)
 	test_counter_three();
 	test_two_watches_and_unwatch();
 	test_lost_counter();
+	test_freed_counter();
+	test_page_ends(si);
 
 	/* The drop removes the watch left on offset 400, and an sg list:
 	 * got again, the share has neither. */
