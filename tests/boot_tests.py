@@ -1132,3 +1132,28 @@ TESTS += [
          hv_args=CHECKED,
          modules=share_guests("hostile_alias", ("dom0", "peer=1"), ("peer", "share=32"))),
 ]
+
+
+def check_race(ctx):
+    """hostile-unmap's race: every try copied whole or failed cleanly, and
+    it reached every state."""
+    m = ctx.search(r"^\[dom0\] race: (\d+) copied whole, (\d+) SV_EFAULT, (\d+) SV_EAGAIN, "
+                   r"(\d+) SV_ENOENT, (\d+) other$")
+    if not m:
+        return ["no '[dom0] race: ...' line"]
+    n = [int(x) for x in m.groups()]
+    return [] if all(n[:4]) and n[4] == 0 else ["the race's tally is %s" % m.group(0)]
+
+
+TESTS += [
+    # Lists whose pages are unmapped, dropped, freed and reused before the
+    # transfer, then the same as a race: whole copy or clean failure.
+    Test("hostile-unmap",
+         all_of(check_verdicts("hostile_unmap", ["dom0", "peer"]),
+                check_all_exited(["dom0", "peer"]), check_race,
+                check_lines(FRAMES_BACK),
+                check_no_kills),
+         hv_args=CHECKED,
+         modules=share_guests("hostile_unmap", ("dom0", "peer=1"),
+                              ("peer", "share=32 rounds=200"))),
+]
