@@ -1157,3 +1157,52 @@ TESTS += [
          modules=share_guests("hostile_unmap", ("dom0", "peer=1"),
                               ("peer", "share=32 rounds=200"))),
 ]
+
+REGET_CYCLES = 300
+REGET = share_guests("hostile_reget", ("dom0", "cycles=%d" % REGET_CYCLES),
+                     *[(name, role, "share=32 cycles=%d mem=512K" % REGET_CYCLES)
+                       for name, role in (("p1", "leaver"), ("p2", "steady"), ("p3", "cycler"))])
+
+TESTS += [
+    # Drop and get again, thousands of times, alone and all at once: peer
+    # ids, the bitmask, offset 0 and the frames stay exact.
+    Test("hostile-reget",
+         all_of(check_verdicts("hostile_reget", ["dom0", "p1", "p2", "p3"]),
+                check_all_exited(["dom0", "p1", "p2", "p3"]),
+                check_lines(r"^\[dom0\] offset 0 fired %d times, expected 5 x %d \+ 4$"
+                            % (5 * REGET_CYCLES + 4, REGET_CYCLES),
+                            FRAMES_BACK,
+                            r"^\[p3\] phase A: %d cycles, took id 1 0 times, 2 0, 3 %d, other 0$"
+                            % (REGET_CYCLES, REGET_CYCLES),
+                            r"^\[p3\] phase B: %d cycles, took id 1 %d times, 2 0, 3 0, other 0$"
+                            % (REGET_CYCLES, REGET_CYCLES)),
+                check_no_kills),
+         hv_args=CHECKED, modules=REGET),
+]
+
+MAPPERS = ["m%d" % i for i in range(1, 8)]
+
+
+def maprefs_test(name, cycles, **kwargs):
+    """hostile-maprefs with 7 mappers of cycles map/unmap cycles each."""
+    return Test(
+        name,
+        all_of(check_verdicts("hostile_maprefs", ["dom0"] + MAPPERS),
+               check_all_exited(["dom0"] + MAPPERS),
+               check_lines(r"^\[dom0\] 7 mappers x %d cycles; free frames and the others' "
+                           r"pages: (\d+) before S, \d+ while held, \1 at the end$" % cycles),
+               check_no_kills),
+        modules=share_guests("hostile_maprefs", ("dom0", "cycles=%d" % cycles),
+                             *[(m, "mapper", "share=32 cycles=%d mem=512K" % cycles)
+                               for m in MAPPERS]),
+        hv_args=CHECKED, **kwargs)
+
+
+TESTS += [
+    # All 8 peers map and unmap one share over and over while it is
+    # destroyed under them: second mappings refused, every frame exact.
+    maprefs_test("hostile-maprefs", 400),
+    # The same for 7 x 14286 = 100002 cycles: about 25 s under QEMU with
+    # check=invariants, too long for Bochs.
+    maprefs_test("hostile-maprefs-100k", 14286, emulators=("qemu",)),
+]
