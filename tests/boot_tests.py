@@ -1206,3 +1206,22 @@ TESTS += [
     # check=invariants, too long for Bochs.
     maprefs_test("hostile-maprefs-100k", 14286, emulators=("qemu",)),
 ]
+
+WRAP_WRITES = ["0xfffffff0+0x20", "0xffffffff+2", "heap end-16+0xffffffff",
+               "0xbffffc00+0xffffffff", "0xbffffff0+0x40000020"]
+
+
+def check_wrap_console(ctx):
+    """Each refused console_write printed nothing between its brackets."""
+    lines = guest_lines(ctx, "wrap")
+    return ["[wrap] no 'console_write(%s) []' line" % w for w in WRAP_WRITES
+            if "console_write(%s) []" % w not in lines]
+
+
+TESTS += [
+    # Ranges that wrap past 4 GiB in every share operation and the console.
+    Test("hostile-wrap",
+         all_of(check_verdict("wrap", "hostile_wrap"), check_exited(0, "wrap"),
+                check_wrap_console, check_lines(r"^\[wrap\] 92 refusals$"), check_no_kills),
+         hv_args=CHECKED, modules=[Module("name=wrap", elf="hostile_wrap")]),
+]
