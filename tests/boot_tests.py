@@ -1225,3 +1225,15 @@ TESTS += [
                 check_wrap_console, check_lines(r"^\[wrap\] 92 refusals$"), check_no_kills),
          hv_args=CHECKED, modules=[Module("name=wrap", elf="hostile_wrap")]),
 ]
+
+TESTS += [
+    # Events to ports never bound, to ports past 31, to a domain that is gone.
+    Test("hostile-ports",
+         all_of(check_verdicts("hostile_ports", ["dom0", "other", "gone"]),
+                check_all_exited(["dom0", "other", "gone"]),
+                check_lines(r"^\[other\] ports 1\.\.31 each arrived once: yes$"),
+                check_no_kills),
+         hv_args=CHECKED,
+         modules=share_guests("hostile_ports", ("dom0", "other=1 gone=2"), ("other", ""),
+                              ("gone", ""))),
+]
