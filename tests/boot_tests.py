@@ -1237,3 +1237,29 @@ TESTS += [
          modules=share_guests("hostile_ports", ("dom0", "other=1 gone=2"), ("other", ""),
                               ("gone", ""))),
 ]
+
+def check_death_rounds(ctx):
+    """hostile-death: the partner got every round domain 0 sent, intact,
+    and some went while the victim still lived."""
+    sent = ctx.search(r"^\[dom0\] (\d+) rounds to the partner, (\d+) of them while the "
+                      r"victim lived$")
+    got = ctx.search(r"^\[partner\] (\d+) rounds received, 0 bad$")
+    if not sent or not got:
+        return ["no '[dom0] N rounds to the partner' or '[partner] N rounds received, 0 bad'"]
+    return [] if sent.group(1) == got.group(1) and int(sent.group(2)) > 0 else \
+        ["rounds: %s; %s" % (sent.group(0), got.group(0))]
+
+
+TESTS += [
+    # A guest killed holding two shares (one read-only), lists and watches
+    # everywhere, while domain 0 and a partner keep transferring over S.
+    Test("hostile-death",
+         all_of(check_verdicts("hostile_death", ["dom0", "victim", "partner"]),
+                check_exited(0, "dom0"), check_exited(2, "partner"),
+                check_killed_writing_ro(1, "victim", " of V", 0x21001008),
+                check_lines(FRAMES_BACK), check_death_rounds),
+         hv_args=CHECKED,
+         modules=share_guests("hostile_death", ("dom0", "victim=1 partner=2"),
+                              ("victim", "share=32"), ("partner", "share=32")),
+         expect_status=EXIT_FAILED),
+]
