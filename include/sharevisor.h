@@ -443,7 +443,8 @@ struct sv_share_status {
  * SV_EINVAL: unaligned address, unknown flags. SV_EFAULT: below
  * SV_GUEST_BASE or reaching the hypervisor. SV_EEXIST: the range overlaps
  * something mapped (the guest's memory, another share), or this share is
- * already mapped by the caller.
+ * already mapped by the caller. SV_ENOMEM: no frame for a page table
+ * (nothing is mapped).
  *
  * SV_OP_SHARE_UNMAP: remove the caller's mapping of the share.
  *   ebx  IN  share id
