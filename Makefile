@@ -26,7 +26,7 @@ DEMO_MODULES := $(B)/guests/lanctl.elf "name=lanctl lan=ping,pong" \
 	$(B)/guests/ping.elf "name=ping lan=32 peer=pong count=2000" \
 	$(B)/guests/pong.elf "name=pong lan=32"
 
-SETUP_GOALS := run test iso bochs qemu-gdb bench
+SETUP_GOALS := run test iso bochs qemu-gdb bench fuzz fuzz-coverage
 ifneq ($(filter $(SETUP_GOALS),$(MAKECMDGOALS)),)
   SETUP_STATUS := $(shell tools/setup.sh 1>&2; echo $$?)
   ifneq ($(SETUP_STATUS),0)
@@ -195,7 +195,57 @@ $(B)/unit/test_share: tests/unit/test_share.c tests/unit/fake_kernel.c tests/uni
 
 unit: $(UNIT_TESTS)
 
-test: all $(UNIT_TESTS)
+# Coverage-guided fuzzing of the same code with libFuzzer (clang), under
+# ASan and UBSan (tests/fuzz/fuzz_share.c). tests/unit/share_state.c
+# compiles share/*.c itself, to reset their id counters between inputs.
+# make fuzz: FUZZ_SECONDS of fuzzing from the seeds in tests/fuzz/corpus
+# plus what earlier runs found ($(B)/fuzz/corpus: the committed seeds are
+# never written); crashes go to $(B)/fuzz/crash-*. tests/run.py makes a
+# short run with a fixed seed; make fuzz-coverage reports the lines of
+# share/ and usercopy.c that $(B)/fuzz/corpus reaches.
+FUZZ_CC := clang
+FUZZ_SECONDS ?= 600
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wstrict-prototypes \
+	-Wmissing-prototypes -Ikernel -Imm -Ishare -Iinclude -Itests/unit \
+	-include tests/unit/fake_kernel.h
+# Coverage guides the fuzzer through share/ and usercopy.c only; the fakes
+# and the frame allocator are built without it (their frame-table check
+# after every operation would otherwise take most of the time).
+FUZZ_SOURCES := tests/fuzz/fuzz_share.c tests/unit/share_state.c mm/usercopy.c
+FUZZ_PLAIN := tests/unit/fake_kernel.c mm/frame.c mm/memmap.c
+FUZZ_DEPS := $(FUZZ_SOURCES) $(FUZZ_PLAIN) tests/unit/share_state.h tests/unit/fake_kernel.h \
+	share/*.c kernel/*.h mm/*.h share/*.h include/*.h
+$(B)/fuzz/plain/%.o: %.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-c -o $@ $<
+$(B)/fuzz/fuzz_share: $(FUZZ_DEPS) $(FUZZ_PLAIN:%.c=$(B)/fuzz/plain/%.o)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ $(FUZZ_SOURCES) $(FUZZ_PLAIN:%.c=$(B)/fuzz/plain/%.o)
+$(B)/fuzz/fuzz_share_cov: $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -fprofile-instr-generate \
+		-fcoverage-mapping -o $@ $(FUZZ_SOURCES) $(FUZZ_PLAIN)
+
+fuzz: $(B)/fuzz/fuzz_share
+	@mkdir -p $(B)/fuzz/corpus
+	cp tests/fuzz/corpus/* $(B)/fuzz/corpus/
+	@echo "fuzzing for $(FUZZ_SECONDS) s; the log is $(B)/fuzz/fuzz.log"
+	@$< -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=$(B)/fuzz/ \
+		$(B)/fuzz/corpus >$(B)/fuzz/fuzz.log 2>&1; status=$$?; \
+	grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::|ERROR|^fuzz_share:|^artifact_prefix|Test unit' \
+		$(B)/fuzz/fuzz.log; \
+	echo "corpus: $$(ls $(B)/fuzz/corpus | wc -l) inputs in $(B)/fuzz/corpus"; \
+	exit $$status
+
+fuzz-coverage: $(B)/fuzz/fuzz_share_cov
+	@test -d $(B)/fuzz/corpus || { mkdir -p $(B)/fuzz/corpus; cp tests/fuzz/corpus/* $(B)/fuzz/corpus/; }
+	LLVM_PROFILE_FILE=$(B)/fuzz/cov.profraw $< -runs=0 $(B)/fuzz/corpus >$(B)/fuzz/cov.log 2>&1
+	llvm-profdata-14 merge -sparse $(B)/fuzz/cov.profraw -o $(B)/fuzz/cov.profdata
+	llvm-cov-14 report $< -instr-profile=$(B)/fuzz/cov.profdata \
+		share/share.c share/watch.c share/sg.c mm/usercopy.c
+
+test: all $(UNIT_TESTS) $(B)/fuzz/fuzz_share
 	python3 tests/run.py
 
 # Benchmarks: exact instruction counts under QEMU -icount (bench/run.py).
@@ -205,7 +255,7 @@ bench: all
 clean:
 	rm -rf $(B) .gdbinit
 
-.PHONY: all guests bench iso run bochs qemu-gdb unit test clean FORCE
+.PHONY: all guests bench iso run bochs qemu-gdb unit fuzz fuzz-coverage test clean FORCE
 .DELETE_ON_ERROR:
 # Keep the guests' object files (intermediates of the .elf rules) between builds.
 .SECONDARY:

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """tests/run.py: the Sharevisor test harness (run by `make test`).
 
-It runs the host unit tests (build/unit/test_*), then every boot test in
+It runs the host unit tests (build/unit/test_*) and a short seeded run of
+the share fuzzer (build/fuzz/fuzz_share, tests/fuzz), then every boot test in
 tests/boot_tests.py under QEMU and under Bochs: for each test it builds an
 ISO with the test's hypervisor command line and modules, boots it headless
 with the serial console captured to a file, enforces a timeout, and checks
@@ -14,11 +15,12 @@ and a non-zero exit status if anything failed. The serial logs of failed
 runs are kept in build/test-logs/ (all logs with --keep-logs).
 
 Usage: tests/run.py [-j JOBS] [-k SUBSTRING] [--emulator qemu|bochs]
-                    [--no-unit] [--keep-logs] [--list]
+                    [--no-unit | --host] [--keep-logs] [--list]
 """
 import argparse
 import concurrent.futures
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -202,6 +204,38 @@ def run_unit_tests():
     return passed, failed
 
 
+FUZZ = os.path.join(BUILD, "fuzz", "fuzz_share")
+FUZZ_SEEDS = os.path.join(TOP, "tests", "fuzz", "corpus")
+FUZZ_RUNS = 10000    # about 20 s on one core
+
+
+def run_fuzz_quick():
+    """FUZZ_RUNS inputs of the share fuzzer from the seed corpus, seed 1:
+    no invariant broken, no sanitizer report. The same inputs every time
+    (-reload=0, and no address randomization: libFuzzer hashes PCs)."""
+    if not os.path.exists(FUZZ):
+        print("FAIL fuzz_share: not built (make %s)" % os.path.relpath(FUZZ, TOP))
+        return False
+    corpus = tempfile.mkdtemp(prefix="sv-fuzz.")    # never the committed seeds
+    for name in os.listdir(FUZZ_SEEDS):
+        shutil.copy(os.path.join(FUZZ_SEEDS, name), corpus)
+    cmd = [FUZZ, "-runs=%d" % FUZZ_RUNS, "-seed=1", "-reload=0",
+           "-artifact_prefix=" + os.path.join(BUILD, "fuzz") + "/", corpus]
+    if shutil.which("setarch"):
+        cmd = ["setarch", platform.machine(), "-R"] + cmd
+    start = time.time()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    shutil.rmtree(corpus, ignore_errors=True)
+    out = p.stdout.decode(errors="replace")
+    done = re.search(r"^#\d+\s+DONE\s+(cov: \d+ ft: \d+ corp: \S+)", out, re.M)
+    print("%s fuzz_share: %d inputs, seed 1%s %5.1fs"
+          % ("PASS" if p.returncode == 0 else "FAIL", FUZZ_RUNS,
+             ", " + done.group(1) if done else "", time.time() - start))
+    if p.returncode != 0:
+        print(out[-3000:])
+    return p.returncode == 0
+
+
 def run_bench_quick():
     """make bench's short mode runs to completion (figures not asserted)."""
     p = subprocess.run([sys.executable, os.path.join(TOP, "bench", "run.py"), "--quick"],
@@ -218,7 +252,10 @@ def main():
     ap.add_argument("-j", "--jobs", type=int, default=max(2, os.cpu_count() or 2))
     ap.add_argument("-k", dest="pattern", default="", help="only tests whose name contains this")
     ap.add_argument("--emulator", choices=["qemu", "bochs"], help="only this emulator")
-    ap.add_argument("--no-unit", action="store_true", help="skip the host unit tests")
+    ap.add_argument("--no-unit", action="store_true",
+                    help="skip the host unit tests and the fuzz run")
+    ap.add_argument("--host", action="store_true",
+                    help="only the host unit tests and the fuzz run")
     ap.add_argument("--keep-logs", action="store_true", help="keep the logs of passed runs too")
     ap.add_argument("--list", action="store_true", help="list the boot tests and exit")
     args = ap.parse_args()
@@ -233,8 +270,13 @@ def main():
 
     start = time.time()
     passed = failed = 0
-    if not args.no_unit and not args.pattern:
+    if (not args.no_unit and not args.pattern) or args.host:
         passed, failed = run_unit_tests()
+        ok = run_fuzz_quick()
+        passed, failed = passed + ok, failed + (not ok)
+    if args.host:
+        print("%d passed, %d failed" % (passed, failed))
+        return 1 if failed else 0
 
     if os.path.isdir(LOGS):
         shutil.rmtree(LOGS)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# tools/setup.sh: make sure every tool that `make`, `make run`, `make test`
-# and `make bench` need is on this machine, installing only what is missing.
+# tools/setup.sh: make sure every tool that `make`, `make run`, `make test`,
+# `make bench` and `make fuzz` need is on this machine, installing only what
+# is missing.
 #
 # Debian 12 is the reference host. Each requirement is a command to look for
 # and the Debian package that provides it. Packages are installed with
@@ -51,6 +52,14 @@ need /usr/share/bochs/BIOS-bochs-latest bochsbios
 need /usr/share/vgabios/vgabios.bin vgabios
 need gdb gdb
 need python3 python3
+# The share fuzzer (make fuzz, and its short run in make test): clang with
+# libFuzzer and the sanitizer runtimes; llvm-profdata and llvm-cov for
+# make fuzz-coverage.
+need clang clang
+rt_dir=$(clang -print-runtime-dir 2>/dev/null || echo /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux)
+need "$rt_dir/libclang_rt.fuzzer-x86_64.a" libclang-rt-14-dev
+need llvm-profdata-14 llvm-14
+need llvm-cov-14 llvm-14
 
 if [ ${#missing_pkgs[@]} -eq 0 ]; then
 	exit 0

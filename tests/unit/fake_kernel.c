@@ -28,6 +28,8 @@ static struct frame *table;
 #define GUEST_TABLES	(KERNBASE >> 22)
 struct fake_as {
 	pte_t *tables[GUEST_TABLES];
+	uint16_t present[GUEST_TABLES];	/* entries present in each table */
+	uint32_t busy[GUEST_TABLES / 32];	/* bit t: present[t] > 0 */
 };
 static struct fake_as spaces[FAKE_NDOMS];
 
@@ -95,6 +97,70 @@ void fake_phys_sync(void)
 		else
 			ASAN_UNPOISON_MEMORY_REGION(page, PAGE_SIZE);
 	}
+}
+
+/* ---- the frame table against the page tables ---- */
+
+/* Count each frame's mappings, then check every frame's entry against
+ * its count: a FREE frame is unowned, unreferenced and unmapped; a guest
+ * frame is mapped once, by its living owner; a share frame's refcount is
+ * 1 (the share) + its mappings. */
+const char *fake_check_frames(uint32_t *pfn)
+{
+	static uint16_t maps[FAKE_PHYS_BYTES >> PAGE_SHIFT];
+	uint32_t nfree = 0;
+
+	memset(maps, 0, sizeof(maps));
+	for (uint32_t id = 0; id < FAKE_NDOMS; id++) {
+		if (!fake_doms[id].pgdir)	/* released: nothing mapped */
+			continue;
+		for (uint32_t t = 0; t < GUEST_TABLES; t++) {
+			if (!spaces[id].busy[t / 32]) {
+				t |= 31;	/* 32 empty tables */
+				continue;
+			}
+			const pte_t *pt = spaces[id].tables[t];
+			/* Stop at the last present entry: the check is run often. */
+			for (uint32_t i = 0, n = 0; n < spaces[id].present[t]; i++) {
+				if (i == NPTENTRIES)
+					return "a page table has fewer entries than counted";
+				if (!(pt[i] & PTE_P))
+					continue;
+				n++;
+				*pfn = pt[i] >> PAGE_SHIFT;
+				if (*pfn >= frames_total())
+					return "mapped, but beyond the frame table";
+				const struct frame *f = &table[*pfn];
+				if (f->type == FRAME_GUEST && f->owner != id)
+					return "a guest frame mapped by a domain that does not own it";
+				if (f->type != FRAME_GUEST && f->type != FRAME_SHARE)
+					return "mapped into a guest, but neither guest nor share";
+				maps[*pfn]++;
+			}
+		}
+	}
+	for (*pfn = 0; *pfn < frames_total(); (*pfn)++) {
+		const struct frame *f = &table[*pfn];
+		if (f->type == FRAME_FREE) {
+			nfree++;
+			if (f->owner != DOMID_NONE || f->refcount || maps[*pfn])
+				return "free, but owned, referenced or mapped";
+		} else if (f->type == FRAME_GUEST) {
+			if (f->owner >= FAKE_NDOMS || !domain_alive(&fake_doms[f->owner]))
+				return "a guest frame whose owner is gone (leaked)";
+			if (maps[*pfn] != 1)
+				return "a guest frame not mapped exactly once";
+		} else if (f->type == FRAME_SHARE) {
+			if (f->owner != DOMID_HYPERVISOR)
+				return "a share frame not owned by the hypervisor";
+			if (f->refcount != 1u + maps[*pfn])
+				return "share refcount is not 1 + its mappings";
+		}
+	}
+	*pfn = FRAME_NONE;
+	if (nfree != frames_free())
+		return "the number of FREE frames is not frames_free()";
+	return NULL;
 }
 
 /* ---- domains and events ---- */
@@ -195,6 +261,9 @@ int page_map(pde_t *pgdir, uint32_t va, uint32_t pa, uint32_t flags)
 		       pa >> PAGE_SHIFT);
 	}
 	*pte = pa | (flags & (PTE_W | PTE_U)) | PTE_P;
+	struct fake_as *as = as_of(pgdir);
+	as->present[va >> 22]++;
+	as->busy[va >> 27] |= 1u << (va >> 22) % 32;
 	return SV_OK;
 }
 
@@ -208,6 +277,9 @@ int page_unmap(pde_t *pgdir, uint32_t va, uint32_t *old_pa)
 	if (old_pa)
 		*old_pa = PTE_ADDR(*pte);
 	*pte = 0;
+	struct fake_as *as = as_of(pgdir);
+	if (--as->present[va >> 22] == 0)
+		as->busy[va >> 27] &= ~(1u << (va >> 22) % 32);
 	return SV_OK;
 }
 
@@ -281,7 +353,9 @@ static void release_memory(struct domain *d)
 		}
 		free(as->tables[t]);
 		as->tables[t] = NULL;
+		as->present[t] = 0;
 	}
+	memset(as->busy, 0, sizeof(as->busy));
 	d->pgdir = NULL;
 	d->pages = 0;
 }

@@ -69,6 +69,10 @@ void fake_domain_start(uint32_t id);
 void fake_domain_die(uint32_t id);
 /* Poison free frames for ASan (unpoisoned again when allocated and used). */
 void fake_phys_sync(void);
+/* The checks of kernel/invariants.c (check=invariants), over the fake page
+ * tables: NULL if the frame table agrees with them, else what is broken,
+ * with *pfn the frame (FRAME_NONE for a count). */
+const char *fake_check_frames(uint32_t *pfn);
 
 /* The host's pointer to guest va of domain dom (to the end of its page),
  * or NULL if not mapped (or, for write, read-only); from the fake page

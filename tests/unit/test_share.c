@@ -109,6 +109,12 @@ static void check_clean(const char *when)
 		 when, baseline);
 	CHECK_EQ(fake_bad_phys, 0, "%s: nothing touched a frame that is no guest or share page",
 		 when);
+	uint32_t pfn;
+	const char *broken = fake_check_frames(&pfn);
+	char details[128];
+	snprintf(details, sizeof(details), "frame %#x: %s", pfn, broken ? broken : "");
+	unit_check(!broken, __FILE__, __LINE__, details,
+		   "%s: the frame table agrees with the page tables", when);
 }
 
 static int32_t info(uint32_t dom, int32_t id, struct sv_share_status *st)
