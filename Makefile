@@ -183,12 +183,12 @@ $(B)/unit/test_format: tests/unit/test_format.c tests/unit/unit.c tests/unit/uni
 # The share IPC, linked with the real frame allocator and guest copies over
 # fake domains, events and page tables (tests/unit/fake_kernel.c). The
 # forced include replaces memlayout.h's P2V/V2P: physical memory is an
-# arena of the test's, not KERNBASE + pa.
-SHARE_TEST_SOURCES := share/share.c share/watch.c share/sg.c \
-	mm/usercopy.c mm/frame.c mm/memmap.c
+# arena of the test's, not KERNBASE + pa. share_state.c is share/*.c in
+# one unit, with hooks into their static tables for the tests.
+SHARE_TEST_SOURCES := tests/unit/share_state.c mm/usercopy.c mm/frame.c mm/memmap.c
 $(B)/unit/test_share: tests/unit/test_share.c tests/unit/fake_kernel.c tests/unit/fake_kernel.h \
 		tests/unit/unit.c tests/unit/unit.h $(SHARE_TEST_SOURCES) \
-		kernel/*.h mm/*.h share/*.h include/*.h
+		tests/unit/share_state.h share/*.c kernel/*.h mm/*.h share/*.h include/*.h
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -Ishare -include tests/unit/fake_kernel.h -o $@ $< \
 		tests/unit/fake_kernel.c tests/unit/unit.c $(SHARE_TEST_SOURCES)

@@ -21,7 +21,7 @@ struct sg_list {
 	bool used;
 	sv_share_t share;
 	uint32_t dir;		/* SV_SG_IN or SV_SG_OUT */
-	uint32_t seq;		/* registration order: the oldest is used first */
+	uint64_t seq;		/* registration order: the oldest is used first */
 	uint32_t len_va;	/* where the byte count goes */
 	uint32_t n;
 	uint32_t total;		/* bytes in all entries */
@@ -29,7 +29,10 @@ struct sg_list {
 };
 
 static struct sg_list lists[SV_MAX_DOMAINS][SV_MAX_SG_LISTS];
-static uint32_t next_seq;
+/* 64 bits: a 32-bit count wraps after 2^32 registrations (72 minutes at
+ * a million a second), and then a new list looks older than those
+ * registered before the wrap. 2^64 never comes. */
+static uint64_t next_seq;
 
 /* Handles carry the slot and the sequence number, so a handle from a
  * list that is gone never names its slot's next occupant. */

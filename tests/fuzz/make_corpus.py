@@ -187,6 +187,17 @@ SEEDS = {
         op(0, "grant", share(1), dom(4)),
         op(4, "get", share(1), port(9)),
     ],
+    # the sg sequence number wraps between two lists: the older goes first
+    # (the fuzzer's first find; test_sg_seq_wrap in tests/unit/test_share.c)
+    "sg-seq-wrap": common_setup() + [
+        op(0, "seq_skip", small(1)),
+        op(1, "sg_register", share(), small(SV_SG_IN),
+           sg_list([entry(ram(0x2000), 16)]), small(1), word(1)),
+        op(1, "sg_register", share(), small(SV_SG_IN),
+           sg_list([entry(ram(0x3000), 16)]), small(1), word(2)),
+        op(2, "sg_xfer", share(), small(SV_XFER_SEND), small(0),
+           sg_list([entry(ram(0x2000), 8)]), small(1)),
+    ],
     # every per-share and per-domain limit, one past it (SV_ENOSPC)
     "limits": (
         [op(0, "create", small(1)) for _ in range(33)] +

@@ -25,6 +25,7 @@
 #include "frame.h"
 #include "klib.h"
 #include "share.h"
+#include "share_state.h"
 #include "usercopy.h"
 #include "unit.h"
 
@@ -1212,6 +1213,31 @@ static void test_sg_handles(void)
 	check_clean("sg handles");
 }
 
+/*
+ * The oldest list goes first even across a wrap of the sequence number
+ * (found by tests/fuzz: with a 32-bit number, a list registered 2^32 - 1
+ * registrations after another looked older than it, and was filled first).
+ */
+static void test_sg_seq_wrap(void)
+{
+	int32_t s = new_share(1, 0x6);
+	uint32_t id = (uint32_t)s;
+	REQ(share_get(D(1), id, 13));	/* peer 0: registers */
+	REQ(share_get(D(2), id, 13));	/* peer 1: sends */
+	fake_put32(1, WORDS, 0xFFFFFFFF);
+	fake_put32(1, WORDS + 4, 0xFFFFFFFF);
+	int32_t older = REQ(reg1(1, s, SV_SG_IN, BUF, 16, WORDS));
+	share_state_skip_seq(UINT32_MAX - 1);
+	int32_t newer = REQ(reg1(1, s, SV_SG_IN, BUF + 0x100, 16, WORDS + 4));
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 8), 8, "send 8 bytes");
+	CHECK_EQ(fake_get32(1, WORDS), 8, "the older list got them");
+	CHECK_EQ(fake_get32(1, WORDS + 4), 0xFFFFFFFF, "the newer list did not");
+	CHECK_RC(sg_unregister(D(1), id, (uint32_t)older), SV_ENOENT, "the older list is used");
+	CHECK_RC(sg_unregister(D(1), id, (uint32_t)newer), SV_OK, "the newer is still there");
+	end_share(s);
+	check_clean("sg sequence wrap");
+}
+
 static void test_sg_xfer(void)
 {
 	int32_t s = new_share(4, 0xE), t = new_share(1, 0x2);
@@ -1649,6 +1675,7 @@ int main(void)
 	test_watch_chains();
 	test_sg_register();
 	test_sg_handles();
+	test_sg_seq_wrap();
 	test_sg_xfer();
 	test_sg_random();
 	CHECK_EQ(fake_raises_ignored, 0, "no event was ever aimed at a dead domain");
