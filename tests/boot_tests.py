@@ -1067,41 +1067,73 @@ TESTS += [
 # ---- hostile guests (issue 6): a seeded hypercall fuzzer beside the LAN
 
 
-def check_fuzz_beside_lan(count):
-    """The hypervisor survived count fuzzer calls; ping and pong still
-    verified every frame; the fuzzer saw only documented error codes;
-    nobody was killed; domain 0 got every frame back."""
+def check_hypervisor_frames(ctx):
+    """The hypervisor holds as many page tables and share pages after the
+    domains ended as before they were built (kernel/sched.c)."""
+    m = ctx.search(r"^hypervisor frames: (\d+) page tables after, (\d+) before, \d+ at most; "
+                   r"(\d+) share pages after, (\d+) before, \d+ at most$")
+    if not m:
+        return ["no 'hypervisor frames:' line"]
+    return [] if m.group(1) == m.group(2) and m.group(3) == m.group(4) else \
+        ["the hypervisor kept frames: " + m.group(0)]
+
+
+def check_fuzz_beside_lan(count, fuzzers=("fuzz",)):
+    """The hypervisor survived count calls from each fuzzer; ping and pong
+    still verified every frame; the fuzzers saw only documented error
+    codes; nobody was killed; every frame came back, to domain 0 and to
+    the hypervisor."""
     def check(ctx):
-        errors = check_lan_demo(ctx)
-        expect(ctx.search(r"^\[fuzz\] %d hypercalls made$" % count),
-               "the fuzzer did not make all %d hypercalls" % count, errors)
-        expect(ctx.search(r"^\[fuzz\] undocumented error codes: 0$"),
-               "the fuzzer saw an undocumented error code", errors)
-        expect(ctx.search(r"^\[fuzz\] VERDICT fuzzer: PASS$"), "no fuzzer PASS", errors)
-        expect(ctx.search(r"^ *3 fuzz +exited with status 0$"), "the fuzzer did not exit 0",
-               errors)
+        errors = check_lan_demo(ctx) + check_hypervisor_frames(ctx)
+        for i, name in enumerate(fuzzers):
+            f = re.escape(name)
+            expect(ctx.search(r"^\[%s\] %d hypercalls made$" % (f, count)),
+                   "%s did not make all %d hypercalls" % (name, count), errors)
+            expect(ctx.search(r"^\[%s\] undocumented error codes: 0$" % f),
+                   "%s saw an undocumented error code" % name, errors)
+            expect(ctx.search(r"^\[%s\] VERDICT fuzzer: PASS$" % f), "no %s PASS" % name, errors)
+            expect(ctx.search(r"^ *%d %s +exited with status 0$" % (3 + i, f)),
+                   "%s did not exit 0" % name, errors)
         expect(not ctx.search(r"killed"), "a domain was killed", errors)
         return errors
     return check
 
 
-def fuzz_modules(count):
-    return [Module("name=lanctl lan=ping,pong fuzz=fuzz", elf="lanctl"),
-            Module("name=ping lan=32 peer=pong count=%d" % LAN_COUNT, elf="ping"),
-            Module("name=pong lan=32", elf="pong"),
-            Module("name=fuzz seed=1 count=%d" % count, elf="fuzzer")]
+def fuzz_modules(count, seeds=(1,)):
+    """The LAN demo, and a fuzzer for each seed (fuzz, or fuzz1, fuzz2...),
+    all of them peers of the same two fuzz shares."""
+    names = ["fuzz"] if len(seeds) == 1 else ["fuzz%d" % (i + 1) for i in range(len(seeds))]
+    return names, ([Module("name=lanctl lan=ping,pong fuzz=%s" % ",".join(names), elf="lanctl"),
+                    Module("name=ping lan=32 peer=pong count=%d" % LAN_COUNT, elf="ping"),
+                    Module("name=pong lan=32", elf="pong")] +
+                   [Module("name=%s seed=%d count=%d" % (n, seed, count), elf="fuzzer")
+                    for n, seed in zip(names, seeds)])
+
+
+def fuzz_test(name, count, seeds, **kw):
+    names, modules = fuzz_modules(count, seeds)
+    return Test(name, check_fuzz_beside_lan(count, names), modules=modules, **kw)
 
 
 TESTS += [
-    Test("fuzz-beside-lan", check_fuzz_beside_lan(20000), modules=fuzz_modules(20000)),
-    # The same with the frame table checked against every page table after
-    # every hypercall (kernel/invariants.c). A full scan per call is too
-    # slow for Bochs's 120 s limit, so this one is QEMU only for now.
-    Test("fuzz-beside-lan-checked",
-         all_of(check_fuzz_beside_lan(5000), check_lines(
-             r"^check: frame-table invariants verified after every hypercall$")),
-         hv_args="check=invariants", modules=fuzz_modules(5000), emulators=("qemu",)),
+    # One fuzzer, the hypervisor as it is run normally (no checker).
+    fuzz_test("fuzz-beside-lan", 20000, (1,)),
+    # Two fuzzers that are peers of the same shares, so that one's
+    # mappings, lists and watches meet the other's unmaps, drops and
+    # transfers, with the frame table checked after every hypercall.
+    fuzz_test("fuzz-pair-beside-lan-checked", 10000, (2, 3), hv_args="check=invariants"),
 ]
+
+
+# ---- the long runs (make fuzz, not make test): tests/run.py --long
+
+LONG_FUZZ_SEEDS = 16       # pairs of fuzzers
+LONG_FUZZ_CALLS = 100000   # hypercalls from each fuzzer
+
+LONG_TESTS = [fuzz_test("long-fuzz-%d-%d" % (100 + 2 * i, 101 + 2 * i), LONG_FUZZ_CALLS,
+                        (100 + 2 * i, 101 + 2 * i), hv_args="check=invariants",
+                        emulators=("qemu",))
+              for i in range(LONG_FUZZ_SEEDS)]
 
 
 # ---- hostile guests (issue 6): one test guest per class of bug that Xen's
@@ -1204,8 +1236,10 @@ TESTS += [
     maprefs_test("hostile-maprefs", 400),
     # The same for 7 x 14286 = 100002 cycles: about 25 s under QEMU with
     # check=invariants, too long for Bochs.
-    maprefs_test("hostile-maprefs-100k", 14286, emulators=("qemu",)),
 ]
+
+# 7 x 14286 = 100002 map/unmap cycles: long, so in make fuzz.
+LONG_TESTS.append(maprefs_test("hostile-maprefs-100k", 14286, emulators=("qemu",)))
 
 WRAP_WRITES = ["0xfffffff0+0x20", "0xffffffff+2", "heap end-16+0xffffffff",
                "0xbffffc00+0xffffffff", "0xbffffff0+0x40000020"]
