@@ -488,6 +488,12 @@ static void run_op(struct input *in, uint32_t n)
 		if (op == OP_CREATE && rc >= 0)
 			st.ids[st.nids++ % RING] = (uint32_t)rc;
 		if (op == OP_SG_REGISTER && rc >= 0) {
+			/* The lists its slot held are gone, whatever their handles:
+			 * after 2^27 registrations a handle comes back. */
+			for (uint32_t i = 0; i < st.nregs; i++)
+				if (st.regs[i].dom == dom &&
+				    st.regs[i].handle % SV_MAX_SG_LISTS == (uint32_t)rc % SV_MAX_SG_LISTS)
+					st.regs[i].handle = UINT32_MAX;	/* names no list */
 			st.handles[st.nhandles++ % RING] = (uint32_t)rc;
 			st.regs[st.nregs++] = (struct reg){ dom, a[0], a[1], (uint32_t)rc };
 			st.seq++;
