@@ -141,6 +141,8 @@ const char *fake_check_frames(uint32_t *pfn)
 	}
 	for (*pfn = 0; *pfn < frames_total(); (*pfn)++) {
 		const struct frame *f = &table[*pfn];
+		if (f->mapcount != maps[*pfn])
+			return "mapcount is not the number of page-table entries";
 		if (f->type == FRAME_FREE) {
 			nfree++;
 			if (f->owner != DOMID_NONE || f->refcount || maps[*pfn])
@@ -259,6 +261,8 @@ int page_map(pde_t *pgdir, uint32_t va, uint32_t pa, uint32_t flags)
 		fake_bad_phys++;
 		printf("# fake kernel: page_map of frame %#x, which is neither guest nor share\n",
 		       pa >> PAGE_SHIFT);
+	} else {
+		frame_mapped(pa >> PAGE_SHIFT, +1);	/* as mm/paging.c does */
 	}
 	*pte = pa | (flags & (PTE_W | PTE_U)) | PTE_P;
 	struct fake_as *as = as_of(pgdir);
@@ -276,6 +280,8 @@ int page_unmap(pde_t *pgdir, uint32_t va, uint32_t *old_pa)
 		return SV_ENOENT;
 	if (old_pa)
 		*old_pa = PTE_ADDR(*pte);
+	if (guest_or_share(PTE_ADDR(*pte) >> PAGE_SHIFT))
+		frame_mapped(PTE_ADDR(*pte) >> PAGE_SHIFT, -1);
 	*pte = 0;
 	struct fake_as *as = as_of(pgdir);
 	if (--as->present[va >> 22] == 0)
@@ -346,6 +352,8 @@ static void release_memory(struct domain *d)
 				continue;
 			uint32_t pfn = e >> PAGE_SHIFT;
 			const struct frame *f = frame_info(pfn);
+			if (guest_or_share(pfn))
+				frame_mapped(pfn, -1);
 			if (f->type == FRAME_GUEST && f->owner == d->id)
 				frame_free(pfn);
 			else if (f->type == FRAME_SHARE)

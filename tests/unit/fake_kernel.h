@@ -16,7 +16,9 @@
  *   - event_raise, which counts raises per (domain, port);
  *   - page_map/page_unmap/page_lookup on a two-level table per domain
  *     (the "pgdir" pointer names it), holding physical addresses like
- *     the real one, so the real mm/usercopy.c works unchanged.
+ *     the real one, so the real mm/usercopy.c works unchanged; they
+ *     count each guest or share frame's mappings (frame_mapped) as
+ *     mm/paging.c does, so frame_free's "still mapped" panic can fire.
  * Each started domain has FAKE_RAM_PAGES pages of guest RAM at
  * SV_GUEST_BASE (frames of type FRAME_GUEST, mapped in reverse physical
  * order so that adjacent guest pages are never adjacent frames), a
