@@ -490,7 +490,10 @@ struct sv_share_status {
  * an entry of length 0, more than SV_SG_MAX_BYTES in all. SV_EFAULT: the
  * array, a buffer or the length word is bad (a buffer wraps, is in the
  * hypervisor, is unmapped, or is read-only for SV_SG_IN). SV_ENOSPC: the
- * caller has SV_MAX_SG_LISTS lists.
+ * caller has SV_MAX_SG_LISTS lists. A handle is the list's slot and the
+ * low 27 bits of a count of registrations, so after 2^27 registrations by
+ * all domains a stale handle can name a newer list of the caller's in
+ * the same slot: forget a handle once its list is used or unregistered.
  *
  * SV_OP_SG_UNREGISTER: withdraw a list that has not been used.
  *   ebx  IN  share id
@@ -518,6 +521,12 @@ struct sv_share_status {
  * since it was registered (a buffer or its length word was unmapped):
  * that list is unregistered without being written, and nothing is
  * copied.
+ * The entries are copied in order, the caller's and the peer's walked
+ * side by side: where destination entries overlap each other, the later
+ * one's bytes are what stays. Where the source and the destination
+ * overlap (possible only through two mappings of one share, or a
+ * transfer to oneself), what lands in the overlap is unspecified, as
+ * with memcpy; no byte outside the destination buffers is ever written.
  */
 
 #endif /* SHAREVISOR_H */

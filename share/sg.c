@@ -35,7 +35,8 @@ static struct sg_list lists[SV_MAX_DOMAINS][SV_MAX_SG_LISTS];
 static uint64_t next_seq;
 
 /* Handles carry the slot and the sequence number, so a handle from a
- * list that is gone never names its slot's next occupant. */
+ * list that is gone does not name its slot's next occupant (until the
+ * 27 bits kept wrap: include/sharevisor.h says so). */
 #define HANDLE(slot, seq)	((int32_t)((((seq) & 0x07FFFFFFu) << 4) | (slot)))
 _Static_assert(SV_MAX_SG_LISTS == 16, "HANDLE keeps the slot in 4 bits");
 
