@@ -7,6 +7,8 @@
 #   make bochs      boot the ISO in Bochs (headless), serial console here
 #   make qemu-gdb   start QEMU halted with a gdb stub; then run gdb here
 #   make bench      instruction counts of hypercalls and events (QEMU -icount)
+#   make fuzz       the long fuzz runs: the share code on the host (libFuzzer),
+#                   then the fuzzer guests with many seeds (tests/run.py --long)
 #   make clean
 #
 # run, test, iso, bochs and qemu-gdb first run tools/setup.sh, which
@@ -26,7 +28,7 @@ DEMO_MODULES := $(B)/guests/lanctl.elf "name=lanctl lan=ping,pong" \
 	$(B)/guests/ping.elf "name=ping lan=32 peer=pong count=2000" \
 	$(B)/guests/pong.elf "name=pong lan=32"
 
-SETUP_GOALS := run test iso bochs qemu-gdb bench fuzz fuzz-coverage
+SETUP_GOALS := run test iso bochs qemu-gdb bench fuzz fuzz-host fuzz-guests fuzz-coverage
 ifneq ($(filter $(SETUP_GOALS),$(MAKECMDGOALS)),)
   SETUP_STATUS := $(shell tools/setup.sh 1>&2; echo $$?)
   ifneq ($(SETUP_STATUS),0)
@@ -227,7 +229,16 @@ $(B)/fuzz/fuzz_share_cov: $(FUZZ_DEPS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -fprofile-instr-generate \
 		-fcoverage-mapping -o $@ $(FUZZ_SOURCES) $(FUZZ_PLAIN)
 
-fuzz: $(B)/fuzz/fuzz_share
+# make fuzz: the long runs. fuzz-host: the share fuzzer above, for
+# FUZZ_SECONDS; fuzz-guests: tests/run.py --long, the fuzzer guests with
+# many seeds beside the LAN and the longest hostile runs, all with
+# check=invariants (boot_tests.LONG_TESTS).
+fuzz: fuzz-host fuzz-guests
+
+fuzz-guests: all
+	python3 tests/run.py --long
+
+fuzz-host: $(B)/fuzz/fuzz_share
 	@mkdir -p $(B)/fuzz/corpus
 	cp tests/fuzz/corpus/* $(B)/fuzz/corpus/
 	@echo "fuzzing for $(FUZZ_SECONDS) s; the log is $(B)/fuzz/fuzz.log"
@@ -255,7 +266,8 @@ bench: all
 clean:
 	rm -rf $(B) .gdbinit
 
-.PHONY: all guests bench iso run bochs qemu-gdb unit fuzz fuzz-coverage test clean FORCE
+.PHONY: all guests bench iso run bochs qemu-gdb unit fuzz fuzz-host fuzz-guests fuzz-coverage test \
+	clean FORCE
 .DELETE_ON_ERROR:
 # Keep the guests' object files (intermediates of the .elf rules) between builds.
 .SECONDARY:

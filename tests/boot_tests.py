@@ -1127,8 +1127,8 @@ TESTS += [
 
 # ---- the long runs (make fuzz, not make test): tests/run.py --long
 
-LONG_FUZZ_SEEDS = 16       # pairs of fuzzers
-LONG_FUZZ_CALLS = 100000   # hypercalls from each fuzzer
+LONG_FUZZ_SEEDS = 32       # pairs of fuzzers
+LONG_FUZZ_CALLS = 250000   # hypercalls from each fuzzer
 
 LONG_TESTS = [fuzz_test("long-fuzz-%d-%d" % (100 + 2 * i, 101 + 2 * i), LONG_FUZZ_CALLS,
                         (100 + 2 * i, 101 + 2 * i), hv_args="check=invariants",

@@ -14,8 +14,11 @@ check function looks for). One verdict line per test; at the end
 and a non-zero exit status if anything failed. The serial logs of failed
 runs are kept in build/test-logs/ (all logs with --keep-logs).
 
+--long runs boot_tests.LONG_TESTS instead (make fuzz-guests: many seeds
+of the fuzzer guests, and the longest hostile runs), with nothing else.
+
 Usage: tests/run.py [-j JOBS] [-k SUBSTRING] [--emulator qemu|bochs]
-                    [--no-unit | --host] [--keep-logs] [--list]
+                    [--no-unit | --host | --long] [--keep-logs] [--list]
 """
 import argparse
 import concurrent.futures
@@ -257,11 +260,18 @@ def main():
                     help="skip the host unit tests and the fuzz run")
     ap.add_argument("--host", action="store_true",
                     help="only the host unit tests and the fuzz run")
+    ap.add_argument("--long", action="store_true",
+                    help="only the long boot tests (make fuzz-guests)")
     ap.add_argument("--keep-logs", action="store_true", help="keep the logs of passed runs too")
     ap.add_argument("--list", action="store_true", help="list the boot tests and exit")
     args = ap.parse_args()
 
-    tests = [t for t in boot_tests.TESTS if args.pattern in t.name]
+    global QEMU_TIMEOUT
+    if args.long:
+        args.no_unit = True
+        QEMU_TIMEOUT = 600
+    suite = boot_tests.LONG_TESTS if args.long else boot_tests.TESTS
+    tests = [t for t in suite if args.pattern in t.name]
     runs = [Run(t, e) for t in tests for e in t.emulators
             if not args.emulator or e == args.emulator]
     if args.list:
@@ -300,7 +310,7 @@ def main():
                 print("PASS %-40s %5.1fs" % (run.name, run.seconds))
             sys.stdout.flush()
     shutil.rmtree(workroot, ignore_errors=True)
-    if not args.pattern and not args.emulator:
+    if not args.pattern and not args.emulator and not args.long:
         ok = run_bench_quick()
         passed, failed = passed + ok, failed + (not ok)
     print("tests took %.0f s" % (time.time() - start))
