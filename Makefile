@@ -59,11 +59,11 @@ LDFLAGS := -m elf_i386 -T linker.ld -z max-page-size=4096 --no-warn-rwx-segments
 # Order matters only for reading: boot first, then what kmain calls.
 HV_ASM := boot/entry.asm kernel/trapentry.asm
 HV_C := kernel/main.c kernel/console.c kernel/serial.c kernel/vga.c \
-	kernel/format.c kernel/string.c kernel/gdt.c kernel/trap.c \
+	kernel/format.c kernel/string.c kernel/strerror.c kernel/gdt.c kernel/trap.c \
 	kernel/panic.c kernel/pic.c kernel/timer.c kernel/power.c \
 	kernel/multiboot.c kernel/cmdline.c kernel/crc32.c kernel/selftest.c \
 	kernel/elf.c kernel/builder.c kernel/domain.c kernel/sched.c \
-	kernel/event.c kernel/hypercall.c kernel/invariants.c \
+	kernel/event.c kernel/hypercall.c kernel/invariants.c kernel/trace.c \
 	mm/memmap.c mm/frame.c mm/paging.c mm/usercopy.c \
 	share/share.c share/watch.c share/sg.c
 HV_OBJS := $(HV_ASM:%.asm=$(B)/%.o) $(HV_C:%.c=$(B)/%.o)
@@ -77,7 +77,7 @@ GUEST_CFLAGS := $(filter-out -Ikernel -Imm -Ishare,$(CFLAGS)) -Iguests/lib
 GUEST_LIB_OBJS := $(B)/guests/lib/entry.o $(B)/guests/lib/start.o \
 	$(B)/guests/lib/hypercalls.o $(B)/guests/lib/console.o \
 	$(B)/guests/lib/events.o $(B)/guests/lib/upcall.o $(B)/guests/lib/lan.o \
-	$(B)/guests/lib/format.o $(B)/guests/lib/string.o
+	$(B)/guests/lib/format.o $(B)/guests/lib/string.o $(B)/guests/lib/strerror.o
 GUEST_LIB := $(B)/guests/libsv.a
 DEMO_GUESTS := $(patsubst guests/%.c,$(B)/guests/%.elf,$(wildcard guests/*.c))
 TEST_GUESTS := $(patsubst tests/guests/%.c,$(B)/tests/guests/%.elf,$(wildcard tests/guests/*.c))
@@ -87,10 +87,9 @@ BENCH_GUESTS := $(patsubst bench/%.c,$(B)/bench/%.elf,$(wildcard bench/*.c))
 guests: $(DEMO_GUESTS) $(TEST_GUESTS) $(BENCH_GUESTS)
 
 $(B)/guests/%.o $(B)/tests/guests/%.o $(B)/bench/%.o: CFLAGS = $(GUEST_CFLAGS)
-$(B)/guests/lib/format.o: kernel/format.c $(B)/toolchain.mk
-	@mkdir -p $(dir $@)
-	$(CC) $(GUEST_CFLAGS) -Ikernel -c $< -o $@
-$(B)/guests/lib/string.o: kernel/string.c $(B)/toolchain.mk
+# The hypervisor's own files that the guest library shares.
+$(B)/guests/lib/format.o $(B)/guests/lib/string.o $(B)/guests/lib/strerror.o: \
+		$(B)/guests/lib/%.o: kernel/%.c $(B)/toolchain.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -Ikernel -c $< -o $@
 $(GUEST_LIB): $(GUEST_LIB_OBJS)

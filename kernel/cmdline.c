@@ -71,6 +71,11 @@ static void parse_word(struct boot_options *o, const char *w, size_t n)
 			o->check_invariants = true;
 		else
 			problem(o, "unknown check", val, vlen);
+	} else if (word_is(w, key, "trace") && key < n) {
+		if (word_is(val, vlen, "hypercalls"))
+			o->trace_hypercalls = true;
+		else
+			problem(o, "unknown trace", val, vlen);
 	} else if (word_is(w, key, "crash") && key < n) {
 		int kind = lookup(val, vlen, crash_names, ARRAY_SIZE(crash_names));
 		if (kind > 0)

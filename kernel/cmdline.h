@@ -7,6 +7,10 @@
  *                   helpers), timer (the PIT interrupt)
  *   check=invariants  after every hypercall, verify the frame table
  *                   against the page tables (kernel/invariants.c)
+ *   trace=hypercalls  print a line for every hypercall (after it returns,
+ *                   with its arguments and result), every event port
+ *                   raised and every upcall (kernel/trace.c; the format
+ *                   is in docs/debugging.md)
  *   crash=WHAT      deliberately fault inside the hypervisor, to show the
  *                   panic report: pagefault, divide, stackoverflow (runs
  *                   into the stack guard page: a double fault)
@@ -24,6 +28,7 @@ enum crash_kind { CRASH_NONE, CRASH_PAGEFAULT, CRASH_DIVIDE, CRASH_STACK_OVERFLO
 
 struct boot_options {
 	bool check_invariants;	/* check=invariants: after every hypercall */
+	bool trace_hypercalls;	/* trace=hypercalls */
 	bool selftest_frames, selftest_paging, selftest_timer;
 	enum crash_kind crash;
 	int problems;		/* words that were reported and ignored */

@@ -12,6 +12,7 @@
  */
 #include "domain.h"
 #include "klib.h"
+#include "trace.h"
 #include "usercopy.h"
 
 /* The eflags bits a guest may set through its upcall frame: the
@@ -24,6 +25,8 @@ void event_raise(struct domain *d, uint32_t port)
 	if (!domain_alive(d) || port >= SV_NR_PORTS)
 		return;
 	__atomic_fetch_or(&d->shared->event_pending, 1u << port, __ATOMIC_SEQ_CST);
+	if (trace_enabled)
+		trace_raise(d, port);
 	if (event_ready(d))
 		sched_wake(d);
 }
@@ -50,6 +53,8 @@ bool event_deliver(struct domain *d, struct trapframe *tf)
 		return false;
 	}
 	d->shared->upcall_mask = 1;
+	if (trace_enabled)
+		trace_upcall(d, d->shared->event_pending);
 	tf->esp = sp;
 	tf->eip = d->callback;
 	tf->eflags &= ~EFLAGS_DF;	/* the callback is C code; the frame keeps DF */

@@ -13,6 +13,7 @@
 #include "invariants.h"
 #include "klib.h"
 #include "share.h"
+#include "trace.h"
 #include "usercopy.h"
 
 typedef int32_t (*hypercall_fn)(struct domain *d, struct trapframe *tf);
@@ -251,21 +252,38 @@ static int32_t hc_sg_xfer(struct domain *d, struct trapframe *tf)
 	return sg_xfer(d, ARG1(tf), ARG2(tf), ARG3(tf), ARG4(tf), ARG5(tf));
 }
 
-/* For reports (the invariant checker names the call it checked after). */
-static const char *const op_names[SV_OP_COUNT] = {
-	[SV_OP_VERSION] = "version", [SV_OP_CONSOLE_WRITE] = "console_write",
-	[SV_OP_YIELD] = "yield", [SV_OP_BLOCK] = "block",
-	[SV_OP_EVENT_CALLBACK] = "event_callback", [SV_OP_EVENT_SEND] = "event_send",
-	[SV_OP_EVENT_RETURN] = "event_return", [SV_OP_TIMER_SET] = "timer_set",
-	[SV_OP_TIME_GET] = "time_get", [SV_OP_EXIT] = "exit",
-	[SV_OP_DOMAIN_LIST] = "domain_list", [SV_OP_MEM_INFO] = "mem_info",
-	[SV_OP_SHARE_CREATE] = "share_create", [SV_OP_SHARE_GRANT] = "share_grant",
-	[SV_OP_SHARE_DESTROY] = "share_destroy", [SV_OP_SHARE_GET] = "share_get",
-	[SV_OP_SHARE_DROP] = "share_drop", [SV_OP_SHARE_MAP] = "share_map",
-	[SV_OP_SHARE_UNMAP] = "share_unmap", [SV_OP_SHARE_INFO] = "share_info",
-	[SV_OP_WATCH] = "watch", [SV_OP_UNWATCH] = "unwatch", [SV_OP_TRIGGER] = "trigger",
-	[SV_OP_SG_REGISTER] = "sg_register", [SV_OP_SG_UNREGISTER] = "sg_unregister",
-	[SV_OP_SG_XFER] = "sg_xfer",
+/* For reports: the name (the invariant checker names the call it checked
+ * after) and, for the trace, one letter per argument: 'd' printed in
+ * decimal, 'x' in hex (addresses, flags). */
+static const struct op_info {
+	const char *name, *args;
+} op_info[SV_OP_COUNT] = {
+	[SV_OP_VERSION] = { "version", "" },
+	[SV_OP_CONSOLE_WRITE] = { "console_write", "xd" },
+	[SV_OP_YIELD] = { "yield", "" },
+	[SV_OP_BLOCK] = { "block", "" },
+	[SV_OP_EVENT_CALLBACK] = { "event_callback", "x" },
+	[SV_OP_EVENT_SEND] = { "event_send", "dd" },
+	[SV_OP_EVENT_RETURN] = { "event_return", "x" },
+	[SV_OP_TIMER_SET] = { "timer_set", "xx" },
+	[SV_OP_TIME_GET] = { "time_get", "x" },
+	[SV_OP_EXIT] = { "exit", "d" },
+	[SV_OP_DOMAIN_LIST] = { "domain_list", "xd" },
+	[SV_OP_MEM_INFO] = { "mem_info", "x" },
+	[SV_OP_SHARE_CREATE] = { "share_create", "d" },
+	[SV_OP_SHARE_GRANT] = { "share_grant", "dd" },
+	[SV_OP_SHARE_DESTROY] = { "share_destroy", "d" },
+	[SV_OP_SHARE_GET] = { "share_get", "dd" },
+	[SV_OP_SHARE_DROP] = { "share_drop", "d" },
+	[SV_OP_SHARE_MAP] = { "share_map", "dxx" },
+	[SV_OP_SHARE_UNMAP] = { "share_unmap", "d" },
+	[SV_OP_SHARE_INFO] = { "share_info", "dx" },
+	[SV_OP_WATCH] = { "watch", "dxx" },
+	[SV_OP_UNWATCH] = { "unwatch", "dxx" },
+	[SV_OP_TRIGGER] = { "trigger", "dx" },
+	[SV_OP_SG_REGISTER] = { "sg_register", "ddxdx" },
+	[SV_OP_SG_UNREGISTER] = { "sg_unregister", "dd" },
+	[SV_OP_SG_XFER] = { "sg_xfer", "dddxd" },
 };
 
 static const hypercall_fn hypercalls[SV_OP_COUNT] = {
@@ -297,14 +315,35 @@ static const hypercall_fn hypercalls[SV_OP_COUNT] = {
 	[SV_OP_SG_XFER] = hc_sg_xfer,
 };
 
+/* hypercall() with trace=hypercalls: the arguments are saved first, as
+ * a handler may change the registers (event_return restores them). Not
+ * inlined, so that its stack frame costs nothing when tracing is off. */
+static __attribute__((noinline)) void hypercall_traced(struct domain *d, struct trapframe *tf, uint32_t op)
+{
+	const uint32_t args[5] = { ARG1(tf), ARG2(tf), ARG3(tf), ARG4(tf), ARG5(tf) };
+	bool known = op < SV_OP_COUNT && hypercalls[op];
+
+	tf->eax = known ? (uint32_t)hypercalls[op](d, tf) : (uint32_t)SV_ENOSYS;
+	if (known)
+		trace_hypercall(d, op_info[op].name, op_info[op].args, args, (int32_t)tf->eax);
+	else	/* "unknown(OP)" */
+		trace_hypercall(d, "unknown", "d", (const uint32_t[5]){ op }, (int32_t)tf->eax);
+	if (known && invariants_enabled)
+		invariants_check(op_info[op].name);
+}
+
 void hypercall(struct domain *d, struct trapframe *tf)
 {
 	uint32_t op = tf->eax;
+	if (trace_enabled) {	/* off: this one test is all it costs */
+		hypercall_traced(d, tf, op);
+		return;
+	}
 	if (op >= SV_OP_COUNT || !hypercalls[op]) {
 		tf->eax = (uint32_t)SV_ENOSYS;
 		return;
 	}
 	tf->eax = (uint32_t)hypercalls[op](d, tf);
 	if (invariants_enabled)
-		invariants_check(op_names[op]);
+		invariants_check(op_info[op].name);
 }

@@ -31,6 +31,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* "SV_EFAULT" for SV_EFAULT, ... (kernel/strerror.c, shared with guests) */
+const char *sv_strerror(int32_t err);
+
 /* Print to every console (serial COM1 and VGA text). */
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

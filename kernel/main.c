@@ -21,6 +21,7 @@
 #include "domain.h"
 #include "frame.h"
 #include "invariants.h"
+#include "trace.h"
 #include "klib.h"
 #include "memlayout.h"
 #include "multiboot.h"
@@ -184,6 +185,9 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	invariants_enabled = options.check_invariants;
 	if (invariants_enabled)
 		printk("check: frame-table invariants verified after every hypercall\n");
+	trace_enabled = options.trace_hypercalls;
+	if (trace_enabled)
+		printk("tracing every hypercall, event raised and upcall (trace=hypercalls)\n");
 	memory_init(&boot_info);
 
 	pic_init();

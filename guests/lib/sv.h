@@ -64,9 +64,9 @@ int32_t sv_hypercall(uint32_t op, uint32_t a1, uint32_t a2, uint32_t a3,
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap);
 int puts(const char *s);		/* s and a newline */
-const char *sv_strerror(int32_t err);	/* "SV_EFAULT", ... */
 
 /* ---- strings and memory (kernel/string.c and kernel/format.c, shared) */
+const char *sv_strerror(int32_t err);	/* "SV_EFAULT", ... (kernel/strerror.c) */
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);

@@ -119,6 +119,13 @@ static void test_problems(void)
 	      opts.problems == 1, "unknown crash kind: reported, no crash, the rest applied");
 	CHECK_LOG("cmdline: unknown crash kind 'explode' ignored\n", "unknown crash kind: the message");
 
+	parse("trace=hypercalls check=invariants");
+	CHECK(opts.trace_hypercalls && opts.check_invariants && opts.problems == 0,
+	      "trace=hypercalls and check=invariants");
+	parse("trace=everything");
+	CHECK(!opts.trace_hypercalls && opts.problems == 1, "unknown trace: reported, not on");
+	CHECK_LOG("cmdline: unknown trace 'everything' ignored\n", "unknown trace: the message");
+
 	parse("crash= selftest");
 	CHECK(opts.crash == CRASH_NONE && opts.problems == 2,
 	      "'crash=' (empty kind) and 'selftest' (no '=') are both reported");
