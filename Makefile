@@ -6,6 +6,8 @@
 #   make iso        build/sharevisor.iso
 #   make bochs      boot the ISO in Bochs (headless), serial console here
 #   make qemu-gdb   start QEMU halted with a gdb stub; then run gdb here
+#   make trace-diagram  boot a 3-frame demo with trace=hypercalls and draw
+#                   the trace as a sequence diagram (build/trace/demo.svg)
 #   make bench      instruction counts of hypercalls and events (QEMU -icount)
 #   make fuzz       the long fuzz runs: the share code on the host (libFuzzer),
 #                   then the fuzzer guests with many seeds (tests/run.py --long)
@@ -28,7 +30,7 @@ DEMO_MODULES := $(B)/guests/lanctl.elf "name=lanctl lan=ping,pong" \
 	$(B)/guests/ping.elf "name=ping lan=32 peer=pong count=2000" \
 	$(B)/guests/pong.elf "name=pong lan=32"
 
-SETUP_GOALS := run test iso bochs qemu-gdb bench fuzz fuzz-host fuzz-guests fuzz-coverage
+SETUP_GOALS := run test iso bochs qemu-gdb trace-diagram bench fuzz fuzz-host fuzz-guests fuzz-coverage
 ifneq ($(filter $(SETUP_GOALS),$(MAKECMDGOALS)),)
   SETUP_STATUS := $(shell tools/setup.sh 1>&2; echo $$?)
   ifneq ($(SETUP_STATUS),0)
@@ -159,6 +161,20 @@ qemu-gdb: $(ISO) .gdbinit
 	@echo "QEMU is halted with a gdb stub on port $(GDBPORT). In another terminal, run: gdb"
 	$(QEMU) $(QEMU_OPTS) -cdrom $(ISO) -display none -serial mon:stdio -S -gdb tcp::$(GDBPORT)
 
+# The hypercall trace of a short demo (3 frames), drawn as a sequence
+# diagram by tools/trace2diagram.py: Mermaid text and a Graphviz SVG.
+TRACE_MODULES := $(subst count=2000,count=3,$(DEMO_MODULES))
+trace-diagram: $(HV) $(DEMO_GUESTS) tools/trace2diagram.py
+	@mkdir -p $(B)/trace
+	tools/mkiso.sh $(B)/trace/demo.iso $(HV) "trace=hypercalls" $(TRACE_MODULES)
+	tools/qemu-status.sh $(QEMU) $(QEMU_OPTS) -cdrom $(B)/trace/demo.iso -display none \
+		-serial file:$(B)/trace/demo.log
+	python3 tools/trace2diagram.py $(B)/trace/demo.log --mermaid $(B)/trace/demo.mmd \
+		--dot $(B)/trace/demo.dot
+	dot -Tsvg $(B)/trace/demo.dot -o $(B)/trace/demo.svg
+	@echo "trace: $(B)/trace/demo.log"
+	@echo "diagram: $(B)/trace/demo.mmd (Mermaid), $(B)/trace/demo.svg (Graphviz)"
+
 # Host unit tests: the hardware-free parts, under ASan and UBSan.
 HOST_CC := gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror \
@@ -266,7 +282,7 @@ clean:
 	rm -rf $(B) .gdbinit
 
 .PHONY: all guests bench iso run bochs qemu-gdb unit fuzz fuzz-host fuzz-guests fuzz-coverage test \
-	clean FORCE
+	trace-diagram clean FORCE
 .DELETE_ON_ERROR:
 # Keep the guests' object files (intermediates of the .elf rules) between builds.
 .SECONDARY:

@@ -52,6 +52,8 @@ need /usr/share/bochs/BIOS-bochs-latest bochsbios
 need /usr/share/vgabios/vgabios.bin vgabios
 need gdb gdb
 need python3 python3
+# make trace-diagram renders the sequence diagram with Graphviz.
+need dot graphviz
 # The share fuzzer (make fuzz, and its short run in make test): clang with
 # libFuzzer and the sanitizer runtimes; llvm-profdata and llvm-cov for
 # make fuzz-coverage.
