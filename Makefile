@@ -154,8 +154,13 @@ bochs: $(ISO)
 # The gdb port depends on the user, so that users sharing a machine do
 # not collide (xv6 does the same).
 GDBPORT := $(shell expr `id -u` % 5000 + 25000)
-.gdbinit: tools/gdbinit.tmpl
-	sed -e 's/@GDBPORT@/$(GDBPORT)/' -e 's|@HV@|$(HV)|' $< >$@
+# The .gdbinit loads the symbols of the hypervisor and of each demo guest
+# (sv-guest NAME ELF: the demo names each domain after its ELF).
+GDB_GUESTS := $(filter %.elf,$(DEMO_MODULES))
+.gdbinit: tools/gdbinit.tmpl Makefile
+	sed -e 's/@GDBPORT@/$(GDBPORT)/' -e 's|@HV@|$(HV)|' \
+	  -e 's|@GUESTS@|$(subst \n ,\n,$(foreach g,$(GDB_GUESTS),sv-guest $(basename $(notdir $(g))) $(g)\n))|' \
+	  $< >$@
 
 qemu-gdb: $(ISO) .gdbinit
 	@echo "QEMU is halted with a gdb stub on port $(GDBPORT). In another terminal, run: gdb"
