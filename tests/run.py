@@ -17,6 +17,10 @@ runs are kept in build/test-logs/ (all logs with --keep-logs).
 --long runs boot_tests.LONG_TESTS instead (make fuzz-guests: many seeds
 of the fuzzer guests, and the longest hostile runs), with nothing else.
 
+After the boot tests, tests/gdb_session.py attaches gdb in batch mode to a
+halted QEMU booting the LAN demo (breakpoints, bt across a hypercall, the
+sv-* commands of tools/gdb/sharevisor.py); `-k gdb` runs only that.
+
 Usage: tests/run.py [-j JOBS] [-k SUBSTRING] [--emulator qemu|bochs]
                     [--no-unit | --host | --long] [--keep-logs] [--list]
 """
@@ -39,6 +43,7 @@ LOGS = os.path.join(BUILD, "test-logs")
 sys.path.insert(0, os.path.join(TOP, "tests"))
 
 import boot_tests  # noqa: E402  (the test definitions)
+import gdb_session  # noqa: E402  (gdb attached to a halted QEMU)
 
 QEMU_TIMEOUT = 60    # seconds: a backstop; every boot powers off by itself
 BOCHS_TIMEOUT = 120
@@ -310,6 +315,13 @@ def main():
                 print("PASS %-40s %5.1fs" % (run.name, run.seconds))
             sys.stdout.flush()
     shutil.rmtree(workroot, ignore_errors=True)
+    if args.pattern in "gdb-session" and args.emulator != "bochs" and not args.long:
+        try:
+            ok = gdb_session.run()      # QEMU halted, gdb attached (tests/gdb_session.py)
+        except Exception as e:  # a harness bug must still give a verdict
+            print("FAIL gdb session: harness error %r" % e)
+            ok = False
+        passed, failed = passed + ok, failed + (not ok)
     if not args.pattern and not args.emulator and not args.long:
         ok = run_bench_quick()
         passed, failed = passed + ok, failed + (not ok)
