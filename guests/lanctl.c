@@ -101,8 +101,16 @@ int main(const struct sv_start_info *si)
 		}
 	}
 
-	while (others_running())
-		sv_block();	/* woken by SV_PORT_DOMAIN_EXIT */
+	/* Woken by SV_PORT_DOMAIN_EXIT. Upcalls are masked while deciding
+	 * to sleep: an exit between the check and SV_OP_BLOCK then stays
+	 * pending and BLOCK returns at once (it unmasks and delivers it). */
+	for (;;) {
+		events_disable();
+		if (!others_running())
+			break;
+		sv_block();
+	}
+	events_enable();
 	sv_share_destroy(share);
 	for (int i = 0; i < 2; i++)
 		if (fuzz_shares[i] >= 0)
