@@ -76,6 +76,20 @@ void events_enable(void)
 	deliver_pending();
 }
 
+/* done() is called with upcalls off, so an event that comes after it
+ * looked stays pending, and sv_block (which turns upcalls back on)
+ * returns at once. */
+void sv_block_until(bool (*done)(void))
+{
+	for (;;) {
+		events_disable();
+		if (done())
+			break;
+		sv_block();
+	}
+	events_enable();
+}
+
 uint64_t sv_now(void)
 {
 	return shared_info->time_ns;

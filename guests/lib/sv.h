@@ -99,6 +99,7 @@ void event_unmask(uint32_t port);		/* delivers it now if pending */
 bool event_test_and_clear(uint32_t port);	/* for guests that poll */
 void events_disable(void);			/* upcall_mask = 1, like cli */
 void events_enable(void);			/* upcall_mask = 0, delivers pending, like sti */
+void sv_block_until(bool (*done)(void));	/* block until done(), without losing a wake-up */
 
 /* ---- time (nanoseconds since boot) */
 uint64_t sv_now(void);				/* shared_info->time_ns */

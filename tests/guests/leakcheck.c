@@ -43,27 +43,13 @@ static uint32_t snapshot(void)
 	}
 }
 
-static bool others_alive(void)
+static bool others_gone(void)
 {
 	ndoms = sv_domain_list(doms, SV_MAX_DOMAINS);
 	for (int32_t i = 0; i < ndoms; i++)
 		if (doms[i].domid != start_info->domid && alive(&doms[i]))
-			return true;
-	return false;
-}
-
-/* Block until every other domain has ended. Upcalls are off while we
- * look, so an exit that happens after the look stays pending, and
- * sv_block (which turns upcalls back on) returns at once. */
-static void wait_for_the_others(void)
-{
-	for (;;) {
-		events_disable();
-		if (!others_alive())
-			break;
-		sv_block();
-	}
-	events_enable();
+			return false;
+	return true;
 }
 
 int main(const struct sv_start_info *si)
@@ -82,7 +68,7 @@ int main(const struct sv_start_info *si)
 	printf("free at start %u, the others hold %u (%u domains)\n", free0, held, others);
 	CHECK(others > 0, "no other domain is running");
 
-	wait_for_the_others();
+	sv_block_until(others_gone);	/* every other domain has ended */
 	uint32_t free1 = snapshot();
 	for (int32_t i = 0; i < ndoms; i++) {
 		if (doms[i].domid == si->domid)
