@@ -69,11 +69,10 @@ void sched_wake(struct domain *d);		/* BLOCKED -> RUNNABLE */
 void sched_yield(void);				/* reschedule on the way out */
 void sched_tick(void);				/* from the timer interrupt */
 uint64_t sched_now_ns(void);
-/* Run the domains; free_before_domains is the free-frame count before
- * any was built, checked again when the last one has ended. */
 /* Note the free frames, page tables and share pages before any domain is
  * built: the end of the run reports them and checks every frame is back. */
 void sched_snapshot_memory(void);
+/* Run the domains; powers off when the last one has ended. */
 void sched_start(void) __attribute__((noreturn));
 void sched_return_to_guest(struct trapframe *tf);
 

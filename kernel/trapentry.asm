@@ -48,7 +48,7 @@ trap_common:
 	call trap
 	add esp, 4
 global trap_return
-trap_return:			; also the way into a new domain (later issues)
+trap_return:			; also the way into the first domain (enter_first_domain)
 	popad
 	pop gs
 	pop fs
