@@ -1078,13 +1078,12 @@ def check_hypervisor_frames(ctx):
         ["the hypervisor kept frames: " + m.group(0)]
 
 
-def check_fuzz_beside_lan(count, fuzzers=("fuzz",)):
-    """The hypervisor survived count calls from each fuzzer; ping and pong
-    still verified every frame; the fuzzers saw only documented error
-    codes; nobody was killed; every frame came back, to domain 0 and to
-    the hypervisor."""
+def check_fuzzers(count, fuzzers, first_domid):
+    """Each fuzzer (domains first_domid...) made count calls, saw only
+    documented error codes and exited 0; nobody was killed; the
+    hypervisor got back every page table and share page."""
     def check(ctx):
-        errors = check_lan_demo(ctx) + check_hypervisor_frames(ctx)
+        errors = check_hypervisor_frames(ctx)
         for i, name in enumerate(fuzzers):
             f = re.escape(name)
             expect(ctx.search(r"^\[%s\] %d hypercalls made$" % (f, count)),
@@ -1092,27 +1091,34 @@ def check_fuzz_beside_lan(count, fuzzers=("fuzz",)):
             expect(ctx.search(r"^\[%s\] undocumented error codes: 0$" % f),
                    "%s saw an undocumented error code" % name, errors)
             expect(ctx.search(r"^\[%s\] VERDICT fuzzer: PASS$" % f), "no %s PASS" % name, errors)
-            expect(ctx.search(r"^ *%d %s +exited with status 0$" % (3 + i, f)),
+            expect(ctx.search(r"^ *%d %s +exited with status 0$" % (first_domid + i, f)),
                    "%s did not exit 0" % name, errors)
         expect(not ctx.search(r"killed"), "a domain was killed", errors)
         return errors
     return check
 
 
-def fuzz_modules(count, seeds=(1,)):
-    """The LAN demo, and a fuzzer for each seed (fuzz, or fuzz1, fuzz2...),
-    all of them peers of the same two fuzz shares."""
-    names = ["fuzz"] if len(seeds) == 1 else ["fuzz%d" % (i + 1) for i in range(len(seeds))]
-    return names, ([Module("name=lanctl lan=ping,pong fuzz=%s" % ",".join(names), elf="lanctl"),
-                    Module("name=ping lan=32 peer=pong count=%d" % LAN_COUNT, elf="ping"),
-                    Module("name=pong lan=32", elf="pong")] +
-                   [Module("name=%s seed=%d count=%d" % (n, seed, count), elf="fuzzer")
-                    for n, seed in zip(names, seeds)])
-
-
 def fuzz_test(name, count, seeds, **kw):
-    names, modules = fuzz_modules(count, seeds)
-    return Test(name, check_fuzz_beside_lan(count, names), modules=modules, **kw)
+    """The LAN demo, and a fuzzer for each seed (fuzz, or fuzz1, fuzz2...),
+    all of them peers of the same two fuzz shares: ping and pong must
+    still verify every frame."""
+    names = ["fuzz"] if len(seeds) == 1 else ["fuzz%d" % (i + 1) for i in range(len(seeds))]
+    modules = ([Module("name=lanctl lan=ping,pong fuzz=%s" % ",".join(names), elf="lanctl"),
+                Module("name=ping lan=32 peer=pong count=%d" % LAN_COUNT, elf="ping"),
+                Module("name=pong lan=32", elf="pong")] +
+               [Module("name=%s seed=%d count=%d" % (n, seed, count), elf="fuzzer")
+                for n, seed in zip(names, seeds)])
+    return Test(name, all_of(check_lan_demo, check_fuzzers(count, names, 3)),
+                modules=modules, **kw)
+
+
+def fuzz_privileged_test(name, count, seeds, **kw):
+    """Fuzzers alone, the first of them domain 0: create, grant and
+    destroy succeed too, on shares the others hold."""
+    names = ["fuzz%d" % i for i in range(len(seeds))]
+    modules = [Module("name=%s seed=%d count=%d" % (n, seed, count), elf="fuzzer")
+               for n, seed in zip(names, seeds)]
+    return Test(name, check_fuzzers(count, names, 0), modules=modules, **kw)
 
 
 TESTS += [
@@ -1122,18 +1128,25 @@ TESTS += [
     # mappings, lists and watches meet the other's unmaps, drops and
     # transfers, with the frame table checked after every hypercall.
     fuzz_test("fuzz-pair-beside-lan-checked", 10000, (2, 3), hv_args="check=invariants"),
+    # Three fuzzers, domain 0 among them, on the shares it made.
+    fuzz_privileged_test("fuzz-privileged-checked", 10000, (4, 5, 6),
+                         hv_args="check=invariants"),
 ]
 
 
 # ---- the long runs (make fuzz, not make test): tests/run.py --long
 
-LONG_FUZZ_SEEDS = 32       # pairs of fuzzers
+LONG_FUZZ_SEEDS = 32       # runs of each kind
 LONG_FUZZ_CALLS = 250000   # hypercalls from each fuzzer
 
 LONG_TESTS = [fuzz_test("long-fuzz-%d-%d" % (100 + 2 * i, 101 + 2 * i), LONG_FUZZ_CALLS,
                         (100 + 2 * i, 101 + 2 * i), hv_args="check=invariants",
                         emulators=("qemu",))
               for i in range(LONG_FUZZ_SEEDS)]
+LONG_TESTS += [fuzz_privileged_test("long-fuzz-privileged-%d" % (200 + 3 * i), LONG_FUZZ_CALLS,
+                                    (200 + 3 * i, 201 + 3 * i, 202 + 3 * i),
+                                    hv_args="check=invariants", emulators=("qemu",))
+               for i in range(LONG_FUZZ_SEEDS)]
 
 
 # ---- hostile guests (issue 6): one test guest per class of bug that Xen's

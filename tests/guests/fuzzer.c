@@ -13,6 +13,11 @@
  * callback, a forged upcall frame, blocking forever): those are made
  * only with arguments that keep it alive, so that it can go on.
  *
+ * Beside the LAN, lanctl is domain 0 and grants the fuzzers shares 33
+ * and 34. Run as domain 0 itself, a fuzzer creates shares 32 to 34,
+ * grants them to every domain, and then fuzzes with the calls only
+ * domain 0 may make (create, grant, destroy) succeeding too.
+ *
  *   module line: fuzzer.elf name=fuzz seed=1 count=20000
  */
 #include "sv.h"
@@ -91,8 +96,10 @@ static void one_call(void)
 	case SV_OP_EVENT_CALLBACK:	/* a wild callback would too */
 		a[0] = 0;
 		break;
-	case SV_OP_BLOCK:		/* never sleep with nothing to wake us */
+	case SV_OP_BLOCK:		/* never sleep with nothing to wake us: */
 		sv_timer_set(sv_now() + 1000000);
+		/* our own wild writes may have masked the timer's port */
+		shared_info->event_mask &= ~(1u << SV_PORT_TIMER);
 		break;
 	case SV_OP_CONSOLE_WRITE: {	/* bad buffers only: no garbage on the console */
 		static const uint32_t bad[] = { 0, 0xBFFFFFF8, 0xC0000000, 0xFFFFFFF0, 0x30000000 };
@@ -118,11 +125,29 @@ static void one_call(void)
 		results[SV_ERRNO_MAX + 1]++;	/* an undocumented error code */
 }
 
+/* As domain 0: shares 32, 33 and 34 (1, 1 and 4 pages; the fuzzers get
+ * 33 and 34, as lanctl's), each granted to every domain. */
+static void make_shares(void)
+{
+	static const uint32_t pages[] = { 1, 1, 4 };
+	static struct sv_domain_info doms[SV_MAX_DOMAINS];
+	int n = sv_domain_list(doms, SV_MAX_DOMAINS);
+
+	for (int s = 0; s < 3; s++) {
+		sv_share_t share = sv_share_create(pages[s]);
+		for (int i = 0; i < n; i++)
+			sv_share_grant(share, doms[i].domid);
+		printf("share %d (%u pages) granted to all %d domains\n", share, pages[s], n);
+	}
+}
+
 int main(const struct sv_start_info *si)
 {
 	uint32_t seed = sv_cmdline_uint("seed", 1), count = sv_cmdline_uint("count", 20000);
 	state = seed ? seed : 1;
 
+	if (si->flags & SV_SIF_PRIVILEGED)
+		make_shares();
 	/* Get its shares (domain 0 grants them soon after start). */
 	for (int tries = 0; tries < 200; tries++) {
 		if (sv_share_get(SV_MAX_SHARES + 1, SV_PORT_FIRST_FREE + 2) >= 0)
