@@ -64,8 +64,12 @@ static void post(uint32_t i)
 }
 
 /* Compare the stations with the hypervisor's list of peers and say what
- * changed. A station whose peer is gone (it may have died without
- * cleaning up) is cleared. */
+ * changed. A station is up only while its peer holds the share, so one
+ * that died without cleaning up counts as gone. Its stale "up" is not
+ * cleared here: that would race with a new station that has just got the
+ * share and set "up" after our share_info looked (we would clear its
+ * flag, then miss it for good); a new station clears "up" itself before
+ * it writes its name (lan_attach). */
 static void rescan(void)
 {
 	struct sv_share_status st;
@@ -75,8 +79,6 @@ static void rescan(void)
 		if (p == self)
 			continue;
 		bool holds = st.peers & (1u << p);
-		if (!holds && ctl->station[p].up)
-			ctl->station[p].up = 0;
 		bool up = holds && ctl->station[p].up;
 		if (up && !known[p])
 			printf("lan: station %u (%s) is up\n", p, ctl->station[p].name);
@@ -125,6 +127,8 @@ int32_t lan_attach(sv_share_t share, const char *name, void (*other_events)(uint
 		post(i);
 
 	struct station *me = &ctl->station[self];
+	me->up = 0;				/* a dead station's may be left */
+	__asm__ volatile("" ::: "memory");
 	memset(me->name, 0, sizeof(me->name));
 	memcpy(me->name, name, strnlen(name, sizeof(me->name) - 1));
 	__asm__ volatile("" ::: "memory");	/* the name before "up" */
