@@ -78,7 +78,7 @@ static void domain_end(struct domain *d, enum domain_state how, int32_t status)
 	d->state = how;
 	d->exit_status = status;
 	domain_release_memory(d);
-	if (invariants_enabled)
+	if (debug_flags & DEBUG_INVARIANTS)
 		invariants_check("a domain's end");
 	struct domain *dom0 = domain_get(0);
 	if (dom0 && dom0 != d && domain_alive(dom0))

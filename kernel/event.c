@@ -25,7 +25,7 @@ void event_raise(struct domain *d, uint32_t port)
 	if (!domain_alive(d) || port >= SV_NR_PORTS)
 		return;
 	__atomic_fetch_or(&d->shared->event_pending, 1u << port, __ATOMIC_SEQ_CST);
-	if (trace_enabled)
+	if (debug_flags & DEBUG_TRACE)
 		trace_raise(d, port);
 	if (event_ready(d))
 		sched_wake(d);
@@ -53,7 +53,7 @@ bool event_deliver(struct domain *d, struct trapframe *tf)
 		return false;
 	}
 	d->shared->upcall_mask = 1;
-	if (trace_enabled)
+	if (debug_flags & DEBUG_TRACE)
 		trace_upcall(d, d->shared->event_pending);
 	tf->esp = sp;
 	tf->eip = d->callback;

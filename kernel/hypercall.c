@@ -315,28 +315,31 @@ static const hypercall_fn hypercalls[SV_OP_COUNT] = {
 	[SV_OP_SG_XFER] = hc_sg_xfer,
 };
 
-/* hypercall() with trace=hypercalls: the arguments are saved first, as
- * a handler may change the registers (event_return restores them). Not
- * inlined, so that its stack frame costs nothing when tracing is off. */
-static __attribute__((noinline)) void hypercall_traced(struct domain *d, struct trapframe *tf, uint32_t op)
+uint32_t debug_flags;
+
+/* hypercall() with a debug mode on: trace the call (the arguments are
+ * saved first, as a handler may change the registers: event_return
+ * restores them), then check the invariants. Not inlined, so that its
+ * stack frame costs nothing when no mode is on. */
+static __attribute__((noinline)) void hypercall_debug(struct domain *d, struct trapframe *tf, uint32_t op)
 {
 	const uint32_t args[5] = { ARG1(tf), ARG2(tf), ARG3(tf), ARG4(tf), ARG5(tf) };
 	bool known = op < SV_OP_COUNT && hypercalls[op];
 
 	tf->eax = known ? (uint32_t)hypercalls[op](d, tf) : (uint32_t)SV_ENOSYS;
-	if (known)
+	if ((debug_flags & DEBUG_TRACE) && known)
 		trace_hypercall(d, op_info[op].name, op_info[op].args, args, (int32_t)tf->eax);
-	else	/* "unknown(OP)" */
+	else if (debug_flags & DEBUG_TRACE)	/* "unknown(OP)" */
 		trace_hypercall(d, "unknown", "d", (const uint32_t[5]){ op }, (int32_t)tf->eax);
-	if (known && invariants_enabled)
+	if ((debug_flags & DEBUG_INVARIANTS) && known)
 		invariants_check(op_info[op].name);
 }
 
 void hypercall(struct domain *d, struct trapframe *tf)
 {
 	uint32_t op = tf->eax;
-	if (trace_enabled) {	/* off: this one test is all it costs */
-		hypercall_traced(d, tf, op);
+	if (debug_flags) {	/* no mode on: this one test is all they cost */
+		hypercall_debug(d, tf, op);
 		return;
 	}
 	if (op >= SV_OP_COUNT || !hypercalls[op]) {
@@ -344,6 +347,4 @@ void hypercall(struct domain *d, struct trapframe *tf)
 		return;
 	}
 	tf->eax = (uint32_t)hypercalls[op](d, tf);
-	if (invariants_enabled)
-		invariants_check(op_info[op].name);
 }

@@ -38,8 +38,6 @@
 
 #define FULL_SCAN_EVERY 64	/* calls between two full scans */
 
-bool invariants_enabled;
-
 static void __attribute__((noreturn)) broken(const char *after, uint32_t pfn, const char *what)
 {
 	struct frame *f = frame_info(pfn);

@@ -5,9 +5,8 @@
 #ifndef SV_INVARIANTS_H
 #define SV_INVARIANTS_H
 
-#include <stdbool.h>
+#include "debug.h"	/* DEBUG_INVARIANTS in debug_flags switches it on */
 
-extern bool invariants_enabled;
 /* Verify the frame table against every page table; panic naming after
  * (e.g. the hypercall just made) if anything disagrees. */
 void invariants_check(const char *after);

@@ -182,12 +182,14 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	if (boot_info.nmods == 0)
 		printk("boot: no module was loaded, so there is no domain to run\n");
 	cmdline_parse(boot_info.cmdline, &options);
-	invariants_enabled = options.check_invariants;
-	if (invariants_enabled)
+	if (options.check_invariants) {
+		debug_flags |= DEBUG_INVARIANTS;
 		printk("check: frame-table invariants verified after every hypercall\n");
-	trace_enabled = options.trace_hypercalls;
-	if (trace_enabled)
+	}
+	if (options.trace_hypercalls) {
+		debug_flags |= DEBUG_TRACE;
 		printk("tracing every hypercall, event raised and upcall (trace=hypercalls)\n");
+	}
 	memory_init(&boot_info);
 
 	pic_init();

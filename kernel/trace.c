@@ -8,8 +8,6 @@
 #include "klib.h"
 #include "trace.h"
 
-bool trace_enabled;
-
 void trace_hypercall(const struct domain *d, const char *op, const char *argfmt,
 		     const uint32_t args[5], int32_t result)
 {

@@ -7,12 +7,10 @@
 #ifndef SV_TRACE_H
 #define SV_TRACE_H
 
-#include <stdbool.h>
 #include <stdint.h>
+#include "debug.h"	/* DEBUG_TRACE in debug_flags switches it on */
 
 struct domain;
-
-extern bool trace_enabled;
 
 /* "trace: hc dom=1 ping sg_xfer(32, 1, 1, 0x2000a0c4, 2) = 1516": args
  * holds ebx, ecx, edx, esi, edi as they were on entry; argfmt has one
