@@ -95,13 +95,20 @@ uint64_t sv_now(void)
 	return shared_info->time_ns;
 }
 
+/* The same masked look-then-block as sv_block_until: if the timer fired
+ * and its upcall ran between an unmasked look at the clock and
+ * SV_OP_BLOCK, we would block with no timer armed and sleep for ever. */
 void sv_sleep_ns(uint64_t ns)
 {
 	uint64_t deadline = sv_now() + ns;
 	sv_timer_set(deadline);
-	while (sv_now() < deadline) {
+	for (;;) {
+		events_disable();
+		if (sv_now() >= deadline)
+			break;
 		sv_block();
 		/* A guest without a callback sees the timer only as pending. */
 		event_test_and_clear(SV_PORT_TIMER);
 	}
+	events_enable();
 }
