@@ -14,6 +14,7 @@
  *   5. events and the upcall frame
  *   6. hypercalls: the calling convention and every operation
  *   7. shares: share pages, address watches, scatter-gather transfer
+ *   8. devices: a passthrough device owned by one domain at a time (VPIO)
  */
 #ifndef SHAREVISOR_H
 #define SHAREVISOR_H
@@ -111,6 +112,9 @@ struct sv_start_info {
  *                  set and clear it itself, like cli/sti.
  *   time_ns        hypervisor: nanoseconds since boot, updated each time
  *                  the domain is entered (resolution one timer tick).
+ *   device         hypervisor only: word d is this domain's standing with
+ *                  device d (SV_DEVF_* bits, section 8), written before
+ *                  the event that tells of a change is raised.
  *
  * After the guest clears a mask (event_mask bit or upcall_mask) it must
  * check event_pending and, if an unmasked port is pending, make any
@@ -123,6 +127,7 @@ struct sv_shared_info {
 	volatile uint32_t upcall_mask;		/* nonzero: no upcalls now */
 	uint32_t pad;
 	volatile uint64_t time_ns;
+	volatile uint32_t device[4];		/* SV_DEVF_* bits, per device (section 8; room for 4) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -299,6 +304,12 @@ enum sv_op {
 	SV_OP_SG_REGISTER = 23,
 	SV_OP_SG_UNREGISTER = 24,
 	SV_OP_SG_XFER = 25,
+
+	/* Devices: section 8 below documents these. */
+	SV_OP_DEVICE_QUERY = 26,
+	SV_OP_DEVICE_GRAB = 27,
+	SV_OP_DEVICE_RELEASE = 28,
+	SV_OP_DEVICE_CONFIG = 29,
 
 	SV_OP_COUNT		/* one more than the highest operation */
 };
@@ -527,6 +538,129 @@ struct sv_share_status {
  * overlap (possible only through two mappings of one share, or a
  * transfer to oneself), what lands in the overlap is unspecified, as
  * with memcpy; no byte outside the destination buffers is ever written.
+ */
+
+/* ------------------------------------------------------------------ */
+/* 8. Devices: passthrough with time-sliced ownership (VPIO).
+ *
+ * A passthrough device is a real device that a domain drives itself,
+ * with in/out instructions, instead of asking another domain to. Only one
+ * domain owns a device at a time, and only the owner may touch it: the
+ * hypervisor opens the device's I/O ports in the TSS I/O permission
+ * bitmap while the owner runs, and closes them for everyone else, so an
+ * in/out by anyone but the owner is a #GP and kills that domain. (The
+ * hypervisor's own console, COM1, is never opened to anyone.)
+ *
+ * Ownership is fair when others wait. The owner's time slice starts when
+ * it gets the device; while nobody waits it may keep the device past the
+ * end of its slice. Once the slice is over and someone waits, the
+ * hypervisor sets SV_DEVF_RELEASE and raises the owner's port: "release
+ * now". An owner that has not released grace_ms later is revoked: its
+ * ports close at once, it is killed (the log says why), and the device
+ * passes on. A domain waiting behind k others therefore gets the device
+ * within about k * (slice_ms + grace_ms), plus a timer tick each.
+ *
+ * Waiters queue in FIFO order. When the owner releases (or dies, or is
+ * revoked) the first waiter becomes the owner at once: its SV_DEVF_OWNER
+ * bit is set and its port is raised. The device is reset to quiet
+ * between owners (for COM2: interrupts disabled in IER and MCR), so
+ * nothing one owner set up fires at the next.
+ *
+ * The device's interrupt is delivered as an event on the owner's port,
+ * to the owner only; with no owner it is dropped (and counted).
+ *
+ * The seed's race is real: SV_OP_DEVICE_QUERY may say idle and a
+ * following grab still fail with SV_EBUSY, because another domain
+ * grabbed in between. The hypervisor runs each hypercall to completion,
+ * so there is always exactly one owner or none.
+ */
+#define SV_DEV_COM2		0	/* the second serial port, 16550 UART */
+#define SV_NR_DEVICES		1
+
+#define SV_COM2_IO_BASE		0x2F8	/* its I/O ports: 0x2F8 .. 0x2FF */
+#define SV_COM2_IO_COUNT	8
+#define SV_COM2_IRQ		3
+
+/* shared_info->device[d]: this domain's standing with device d. */
+#define SV_DEVF_OWNER		(1u << 0)	/* we own it: in/out on its ports work */
+#define SV_DEVF_WAITING		(1u << 1)	/* we are in its wait queue */
+#define SV_DEVF_RELEASE		(1u << 2)	/* release now: revoked at release_by_ns */
+
+/* Time slice and grace period, in milliseconds (resolution: one timer
+ * tick, 10 ms). The defaults can be changed on the hypervisor's command
+ * line (devslice=MS devgrace=MS) and by SV_OP_DEVICE_CONFIG. */
+#define SV_DEV_SLICE_DEFAULT_MS	50
+#define SV_DEV_GRACE_DEFAULT_MS	20
+#define SV_DEV_MS_MIN		1
+#define SV_DEV_SLICE_MAX_MS	60000
+#define SV_DEV_GRACE_MAX_MS	10000
+
+#define SV_DEVICE_IDLE		0
+#define SV_DEVICE_BUSY		1
+
+#define SV_DOMID_NONE		0xFFFFu	/* "no domain", e.g. an idle device's owner */
+
+/* SV_OP_DEVICE_GRAB flags */
+#define SV_GRAB_WAIT		1	/* if busy, join the wait queue instead of failing */
+/* SV_OP_DEVICE_GRAB results */
+#define SV_GRAB_OWNED		0	/* the caller owns the device now */
+#define SV_GRAB_QUEUED		1	/* the caller waits: its port is raised when it owns it */
+
+/* Filled by SV_OP_DEVICE_QUERY. */
+struct sv_device_status {
+	uint32_t state;		/* SV_DEVICE_IDLE or SV_DEVICE_BUSY */
+	uint32_t owner;		/* the owner's domain id, or SV_DOMID_NONE */
+	uint32_t waiters;	/* domains in the wait queue */
+	uint32_t flags;		/* the caller's SV_DEVF_* bits */
+	uint32_t io_base, io_count;	/* the device's I/O ports */
+	uint32_t irq;		/* its interrupt line */
+	uint32_t slice_ms;	/* the time slice given at each grant */
+	uint32_t grace_ms;	/* the time an owner has to release */
+	uint32_t pad;
+	uint64_t slice_end_ns;	/* BUSY: when the owner's slice ends (time_ns clock) */
+	uint64_t release_by_ns;	/* BUSY, release requested: the revocation time; else 0 */
+};
+
+/*
+ * SV_OP_DEVICE_QUERY: the state of a device. Anyone.
+ *   ebx  IN   device, e.g. SV_DEV_COM2
+ *   ecx  OUT  address of a struct sv_device_status, or 0 for none
+ * Returns SV_DEVICE_IDLE or SV_DEVICE_BUSY (the answer may be stale by
+ * the time the caller acts on it: see the race above). SV_ENOENT: no such
+ * device. SV_EFAULT: the address is bad.
+ *
+ * SV_OP_DEVICE_GRAB: ask to own a device. Anyone.
+ *   ebx  IN  device
+ *   ecx  IN  the caller's event port for this device: SV_PORT_FIRST_FREE
+ *            .. 31, not bound to a share. It is raised when the caller
+ *            becomes the owner (from the queue), when it must release,
+ *            and for each of the device's interrupts while it owns it.
+ *            It stays bound until the caller releases (or leaves the
+ *            queue); SV_OP_SHARE_GET refuses it meanwhile (SV_EBUSY).
+ *   edx  IN  0, or SV_GRAB_WAIT
+ * Returns SV_GRAB_OWNED: the caller owns the device, its ports are open,
+ * its slice has begun. Or, with SV_GRAB_WAIT and the device busy,
+ * SV_GRAB_QUEUED: the caller is at the end of the wait queue
+ * (SV_DEVF_WAITING). SV_ENOENT: no such device. SV_EBUSY: the device
+ * is owned by another domain and SV_GRAB_WAIT was not given. SV_EEXIST:
+ * the caller owns it or waits for it already. SV_EINVAL: bad port (out
+ * of range, or bound to a share), unknown flags.
+ *
+ * SV_OP_DEVICE_RELEASE: give the device up. Anyone.
+ *   ebx  IN  device
+ * From the owner: its ports close and the device passes to the first
+ * waiter (or becomes idle). From a waiter: it leaves the queue. Either
+ * way its port is unbound and its SV_DEVF_* bits cleared.
+ * SV_ENOENT: no such device. SV_EPERM: the caller neither owns the
+ * device nor waits for it.
+ *
+ * SV_OP_DEVICE_CONFIG: set a device's time slice and grace period.
+ * Domain 0 only. Applies from the next grant on.
+ *   ebx  IN  device
+ *   ecx  IN  slice, SV_DEV_MS_MIN .. SV_DEV_SLICE_MAX_MS milliseconds
+ *   edx  IN  grace, SV_DEV_MS_MIN .. SV_DEV_GRACE_MAX_MS milliseconds
+ * SV_EPERM: not domain 0. SV_ENOENT: no such device. SV_ERANGE: a value
+ * out of its range (nothing is changed).
  */
 
 #endif /* SHAREVISOR_H */

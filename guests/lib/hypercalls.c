@@ -130,3 +130,23 @@ int32_t sv_sg_xfer(sv_share_t share, uint32_t dir, uint32_t peer, const struct s
 {
 	return hypercall5(SV_OP_SG_XFER, (uint32_t)share, dir, peer, (uint32_t)list, n);
 }
+
+int32_t sv_device_query(uint32_t dev, struct sv_device_status *out)
+{
+	return hypercall2(SV_OP_DEVICE_QUERY, dev, (uint32_t)out);
+}
+
+int32_t sv_device_grab(uint32_t dev, uint32_t port, uint32_t flags)
+{
+	return hypercall5(SV_OP_DEVICE_GRAB, dev, port, flags, 0, 0);
+}
+
+int32_t sv_device_release(uint32_t dev)
+{
+	return hypercall2(SV_OP_DEVICE_RELEASE, dev, 0);
+}
+
+int32_t sv_device_config(uint32_t dev, uint32_t slice_ms, uint32_t grace_ms)
+{
+	return hypercall5(SV_OP_DEVICE_CONFIG, dev, slice_ms, grace_ms, 0, 0);
+}

@@ -52,6 +52,12 @@ int32_t sv_sg_unregister(sv_share_t share, int32_t handle);
 int32_t sv_sg_xfer(sv_share_t share, uint32_t dir, uint32_t peer, const struct sv_sg *list,
 		   uint32_t n);
 
+/* Devices (include/sharevisor.h, section 8; guests/lib/com2.c drives COM2). */
+int32_t sv_device_query(uint32_t dev, struct sv_device_status *out);
+int32_t sv_device_grab(uint32_t dev, uint32_t port, uint32_t flags);
+int32_t sv_device_release(uint32_t dev);
+int32_t sv_device_config(uint32_t dev, uint32_t slice_ms, uint32_t grace_ms);
+
 /* The raw hypercall, for tests that pass deliberately bad arguments. */
 int32_t sv_hypercall(uint32_t op, uint32_t a1, uint32_t a2, uint32_t a3,
 		     uint32_t a4, uint32_t a5);
