@@ -141,7 +141,7 @@ void panic(const char *fmt, ...)
 void double_fault_task(void)
 {
 	extern char boot_stack[];
-	const struct tss *t = &main_tss;
+	const struct tss *t = main_tss;
 	uint32_t stack_lo = (uint32_t)(uintptr_t)boot_stack;
 
 	printk("\nFATAL: %s (vector %u) in hypervisor mode\n",

@@ -9,6 +9,7 @@
 #ifndef SV_SEGMENT_H
 #define SV_SEGMENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* The hardware task-state segment (Intel SDM vol. 3, 8.2.1). */
@@ -28,7 +29,11 @@ _Static_assert(sizeof(struct tss) == 104, "TSS layout is fixed by the CPU");
 /* kernel/gdt.c */
 void gdt_init(void);
 void tss_set_kernel_stack(uint32_t esp0);
-extern struct tss main_tss;	/* the state a double fault interrupted */
+/* Open (or close) ports [first, first + count) to ring 3 in the I/O
+ * permission bitmap; is one open now? */
+void tss_io_ports(uint32_t first, uint32_t count, bool open);
+bool tss_io_port_open(uint32_t port);
+extern struct tss *const main_tss;	/* the state a double fault interrupted */
 
 /* kernel/trap.c */
 void idt_init(void);
