@@ -65,7 +65,7 @@ HV_C := kernel/main.c kernel/console.c kernel/serial.c kernel/vga.c \
 	kernel/panic.c kernel/pic.c kernel/timer.c kernel/power.c \
 	kernel/multiboot.c kernel/cmdline.c kernel/crc32.c kernel/selftest.c \
 	kernel/elf.c kernel/builder.c kernel/domain.c kernel/sched.c \
-	kernel/event.c kernel/hypercall.c kernel/invariants.c kernel/trace.c \
+	kernel/event.c kernel/hypercall.c kernel/device.c kernel/invariants.c kernel/trace.c \
 	mm/memmap.c mm/frame.c mm/paging.c mm/usercopy.c \
 	share/share.c share/watch.c share/sg.c
 HV_OBJS := $(HV_ASM:%.asm=$(B)/%.o) $(HV_C:%.c=$(B)/%.o)

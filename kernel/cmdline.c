@@ -5,6 +5,7 @@
 #include "cmdline.h"
 #include "klib.h"
 #include "param.h"
+#include "sharevisor.h"
 
 /* Does word w (of length n) equal the C string s? */
 static bool word_is(const char *w, size_t n, const char *s)
@@ -56,6 +57,23 @@ static void parse_selftests(struct boot_options *o, const char *v, size_t n)
 	}
 }
 
+/* A decimal number of milliseconds in [min, max] into *out; otherwise a
+ * problem naming the word, and *out keeps its default. */
+static void parse_ms(struct boot_options *o, const char *w, size_t n, const char *v,
+		     size_t vlen, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t x = 0;
+	size_t i = 0;
+	while (i < vlen && v[i] >= '0' && v[i] <= '9' && x <= max)
+		x = x * 10 + (uint64_t)(v[i++] - '0');
+	if (vlen == 0 || i != vlen)
+		problem(o, "not a number of milliseconds", w, n);
+	else if (x < min || x > max)
+		problem(o, "milliseconds out of range", w, n);
+	else
+		*out = (uint32_t)x;
+}
+
 static void parse_word(struct boot_options *o, const char *w, size_t n)
 {
 	size_t key = 0;
@@ -76,6 +94,10 @@ static void parse_word(struct boot_options *o, const char *w, size_t n)
 			o->trace_hypercalls = true;
 		else
 			problem(o, "unknown trace", val, vlen);
+	} else if (word_is(w, key, "devslice") && key < n) {
+		parse_ms(o, w, n, val, vlen, SV_DEV_MS_MIN, SV_DEV_SLICE_MAX_MS, &o->dev_slice_ms);
+	} else if (word_is(w, key, "devgrace") && key < n) {
+		parse_ms(o, w, n, val, vlen, SV_DEV_MS_MIN, SV_DEV_GRACE_MAX_MS, &o->dev_grace_ms);
 	} else if (word_is(w, key, "crash") && key < n) {
 		int kind = lookup(val, vlen, crash_names, ARRAY_SIZE(crash_names));
 		if (kind > 0)
@@ -102,7 +124,9 @@ const char *next_word(const char **cursor, const char *end, size_t *len)
 
 void cmdline_parse(const char *cmdline, struct boot_options *o)
 {
-	*o = (struct boot_options){ 0 };
+	*o = (struct boot_options){
+		.dev_slice_ms = SV_DEV_SLICE_DEFAULT_MS, .dev_grace_ms = SV_DEV_GRACE_DEFAULT_MS,
+	};
 	size_t len = strnlen(cmdline, MAX_CMDLINE);
 
 	for (size_t i = 0; i < len; i++) {

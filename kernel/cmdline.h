@@ -11,6 +11,11 @@
  *                   with its arguments and result), every event port
  *                   raised and every upcall (kernel/trace.c; the format
  *                   is in docs/debugging.md)
+ *   devslice=MS     a passthrough device owner's time slice, when others
+ *                   wait (default SV_DEV_SLICE_DEFAULT_MS; 1..60000)
+ *   devgrace=MS     how long an owner has to release after "release now"
+ *                   before it is revoked (default SV_DEV_GRACE_DEFAULT_MS;
+ *                   1..10000); kernel/device.c, docs/devices.md
  *   crash=WHAT      deliberately fault inside the hypervisor, to show the
  *                   panic report: pagefault, divide, stackoverflow (runs
  *                   into the stack guard page: a double fault)
@@ -23,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum crash_kind { CRASH_NONE, CRASH_PAGEFAULT, CRASH_DIVIDE, CRASH_STACK_OVERFLOW };
 
@@ -30,6 +36,7 @@ struct boot_options {
 	bool check_invariants;	/* check=invariants: after every hypercall */
 	bool trace_hypercalls;	/* trace=hypercalls */
 	bool selftest_frames, selftest_paging, selftest_timer;
+	uint32_t dev_slice_ms, dev_grace_ms;	/* devslice=, devgrace= */
 	enum crash_kind crash;
 	int problems;		/* words that were reported and ignored */
 };

@@ -6,6 +6,7 @@
  * destroyed, domain 0 is told (SV_PORT_DOMAIN_EXIT), and only the slot
  * with its name and status stays, for the report at power-off.
  */
+#include "device.h"
 #include "domain.h"
 #include "frame.h"
 #include "invariants.h"
@@ -75,6 +76,7 @@ static void domain_end(struct domain *d, enum domain_state how, int32_t status)
 {
 	console_flush_domain(d);
 	share_domain_dies(d);	/* unmaps, drops, wakes the peers at offset 0 */
+	device_domain_dies(d);	/* what it owns passes on; it leaves every queue */
 	d->state = how;
 	d->exit_status = status;
 	domain_release_memory(d);

@@ -8,6 +8,7 @@
  * work, and returns the result that goes back in eax. Guest addresses are
  * only ever touched through mm/usercopy.c.
  */
+#include "device.h"
 #include "domain.h"
 #include "frame.h"
 #include "invariants.h"
@@ -252,6 +253,28 @@ static int32_t hc_sg_xfer(struct domain *d, struct trapframe *tf)
 	return sg_xfer(d, ARG1(tf), ARG2(tf), ARG3(tf), ARG4(tf), ARG5(tf));
 }
 
+/* ---- devices: the argument checks and the work are in kernel/device.c */
+
+static int32_t hc_device_query(struct domain *d, struct trapframe *tf)
+{
+	return device_query(d, ARG1(tf), ARG2(tf));
+}
+
+static int32_t hc_device_grab(struct domain *d, struct trapframe *tf)
+{
+	return device_grab(d, ARG1(tf), ARG2(tf), ARG3(tf));
+}
+
+static int32_t hc_device_release(struct domain *d, struct trapframe *tf)
+{
+	return device_release(d, ARG1(tf));
+}
+
+static int32_t hc_device_config(struct domain *d, struct trapframe *tf)
+{
+	return device_config(d, ARG1(tf), ARG2(tf), ARG3(tf));
+}
+
 /* For reports: the name (the invariant checker names the call it checked
  * after) and, for the trace, one letter per argument: 'd' printed in
  * decimal, 'x' in hex (addresses, flags). */
@@ -284,6 +307,10 @@ static const struct op_info {
 	[SV_OP_SG_REGISTER] = { "sg_register", "ddxdx" },
 	[SV_OP_SG_UNREGISTER] = { "sg_unregister", "dd" },
 	[SV_OP_SG_XFER] = { "sg_xfer", "dddxd" },
+	[SV_OP_DEVICE_QUERY] = { "device_query", "dx" },
+	[SV_OP_DEVICE_GRAB] = { "device_grab", "ddx" },
+	[SV_OP_DEVICE_RELEASE] = { "device_release", "d" },
+	[SV_OP_DEVICE_CONFIG] = { "device_config", "ddd" },
 };
 
 static const hypercall_fn hypercalls[SV_OP_COUNT] = {
@@ -313,6 +340,10 @@ static const hypercall_fn hypercalls[SV_OP_COUNT] = {
 	[SV_OP_SG_REGISTER] = hc_sg_register,
 	[SV_OP_SG_UNREGISTER] = hc_sg_unregister,
 	[SV_OP_SG_XFER] = hc_sg_xfer,
+	[SV_OP_DEVICE_QUERY] = hc_device_query,
+	[SV_OP_DEVICE_GRAB] = hc_device_grab,
+	[SV_OP_DEVICE_RELEASE] = hc_device_release,
+	[SV_OP_DEVICE_CONFIG] = hc_device_config,
 };
 
 uint32_t debug_flags;

@@ -30,6 +30,7 @@
  *
  * Any break is a hypervisor bug: it panics with what it found.
  */
+#include "device.h"
 #include "domain.h"
 #include "frame.h"
 #include "invariants.h"
@@ -136,4 +137,8 @@ void invariants_check(const char *after)
 		}
 	}
 	frame_changes_clear();
+	/* And the I/O bitmap: open for the running owner of a device only. */
+	const char *bad = device_check_invariants(current);
+	if (bad)
+		panic("invariant broken after %s: %s", after, bad);
 }

@@ -8,6 +8,7 @@
  *   Multiboot info   what memory and modules we have, all checked
  *   frames, paging   the frame table and the final address space
  *   PIC, PIT         interrupts, then sti
+ *   devices          the passthrough devices, quiet and owned by nobody
  *   self-tests       the ones the command line selected
  *   domains          one per boot module (kernel/builder.c)
  *
@@ -18,6 +19,7 @@
 #include "cmdline.h"
 #include "console.h"
 #include "crc32.h"
+#include "device.h"
 #include "domain.h"
 #include "frame.h"
 #include "invariants.h"
@@ -194,6 +196,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 
 	pic_init();
 	timer_init();
+	device_init(options.dev_slice_ms, options.dev_grace_ms);
 	sti();
 
 	bool ok = run_selftests();

@@ -16,6 +16,7 @@
  * domain is runnable the CPU halts until an interrupt; when no domain is
  * left at all, the hypervisor reports and powers off.
  */
+#include "device.h"
 #include "domain.h"
 #include "frame.h"
 #include "klib.h"
@@ -62,6 +63,7 @@ void sched_tick(void)
 			event_raise(d, SV_PORT_TIMER);
 		}
 	}
+	device_tick(now);	/* device slices: release requests, revocations */
 	if (slice_left && --slice_left == 0)
 		need_resched = true;
 }
@@ -108,6 +110,7 @@ static void report_hypervisor_memory(void)
 static void __attribute__((noreturn)) finish(void)
 {
 	bool ok = domains_report();
+	device_report();
 	report_hypervisor_memory();
 	printk("frames: %u free after all domains ended, %u before they were built\n",
 	       frames_free(), frames_free_at_start);
@@ -120,9 +123,12 @@ static void __attribute__((noreturn)) finish(void)
 }
 
 /* Can anything still wake a blocked domain? Only the timer raises
- * events on its own (everything else comes from a running domain). */
+ * events on its own (everything else comes from a running domain): a
+ * domain's one-shot timer, or a device's slice or grace period. */
 static bool any_timer_armed(void)
 {
+	if (device_deadline_pending())
+		return true;
 	for (uint32_t id = 0; id < SV_MAX_DOMAINS; id++) {
 		struct domain *d = domain_get(id);
 		if (d && domain_alive(d) && d->timer_deadline_ns)
@@ -174,6 +180,7 @@ void sched_return_to_guest(struct trapframe *tf)
 				current = d = next;
 				if (read_cr3() != V2P(d->pgdir))
 					pgdir_switch(d->pgdir);
+				device_switch_to(d);	/* its I/O ports, if it owns a device */
 			}
 			need_resched = false;
 			slice_left = SLICE_TICKS;

@@ -8,6 +8,7 @@
  * count of every page is back to 1, and freeing the share frees them.
  * So no frame is freed while mapped, and none outlives every holder.
  */
+#include "device.h"
 #include "domain.h"
 #include "frame.h"
 #include "klib.h"
@@ -160,7 +161,7 @@ int32_t share_get(struct domain *d, uint32_t id, uint32_t port)
 		return SV_EEXIST;
 	if (port < SV_PORT_FIRST_FREE || port >= SV_NR_PORTS)
 		return SV_EINVAL;
-	if (share_port_bound(d, port))
+	if (share_port_bound(d, port) || device_port_bound(d, port))
 		return SV_EBUSY;
 	if (shares_held_by(d) >= SV_MAX_HELD_SHARES)
 		return SV_ENOSPC;

@@ -10,6 +10,7 @@
 #include "cmdline.h"
 #include "klib.h"
 #include "param.h"
+#include "sharevisor.h"
 #include "unit.h"
 
 static struct boot_options opts;
@@ -214,6 +215,38 @@ static void test_unterminated(void)
 	free(buf);
 }
 
+/* devslice= and devgrace=: decimal milliseconds within the ABI's ranges;
+ * anything else is reported, names the word, and keeps the default. */
+static void test_device_times(void)
+{
+	parse("");
+	CHECK(opts.dev_slice_ms == SV_DEV_SLICE_DEFAULT_MS &&
+	      opts.dev_grace_ms == SV_DEV_GRACE_DEFAULT_MS, "the defaults without the words");
+
+	parse("devslice=30 devgrace=10");
+	CHECK(opts.dev_slice_ms == 30 && opts.dev_grace_ms == 10 && opts.problems == 0,
+	      "devslice=30 devgrace=10");
+	parse("devslice=1 devgrace=10000");
+	CHECK(opts.dev_slice_ms == 1 && opts.dev_grace_ms == SV_DEV_GRACE_MAX_MS &&
+	      opts.problems == 0, "the ends of the ranges are accepted");
+
+	static const char *const bad[] = {
+		"devslice=0", "devslice=60001", "devslice=99999999999999999999", "devslice=",
+		"devslice=10ms", "devslice=-5", "devslice=0x10", "devgrace=0", "devgrace=10001",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		parse(bad[i]);
+		CHECK(opts.dev_slice_ms == SV_DEV_SLICE_DEFAULT_MS &&
+		      opts.dev_grace_ms == SV_DEV_GRACE_DEFAULT_MS && opts.problems == 1,
+		      "%s is refused and the defaults stay", bad[i]);
+		CHECK(strstr(unit_log(), bad[i]) != NULL, "the report names '%s': %s", bad[i],
+		      unit_log());
+	}
+	parse("devslice=70000 devgrace=5");
+	CHECK(opts.dev_slice_ms == SV_DEV_SLICE_DEFAULT_MS && opts.dev_grace_ms == 5 &&
+	      opts.problems == 1, "a bad devslice= does not stop a good devgrace=");
+}
+
 int main(void)
 {
 	test_empty();
@@ -222,5 +255,6 @@ int main(void)
 	test_problems();
 	test_non_printable();
 	test_unterminated();
+	test_device_times();
 	return unit_done();
 }

@@ -1,0 +1,45 @@
+/*
+ * device.h: passthrough devices owned by one domain at a time (VPIO),
+ * include/sharevisor.h section 8. kernel/device.c keeps who owns each
+ * device and who waits, bounds the owner's time when others wait, and
+ * opens the device's I/O ports in the TSS bitmap (kernel/gdt.c) only
+ * while its owner runs. docs/devices.md tells the story.
+ */
+#ifndef SV_DEVICE_H
+#define SV_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct domain;
+
+/* Boot: the first slice and grace period (from devslice=, devgrace=). */
+void device_init(uint32_t slice_ms, uint32_t grace_ms);
+
+/* The hypercalls (argument checks included). */
+int32_t device_query(struct domain *d, uint32_t dev, uint32_t status_va);
+int32_t device_grab(struct domain *d, uint32_t dev, uint32_t port, uint32_t flags);
+int32_t device_release(struct domain *d, uint32_t dev);
+int32_t device_config(struct domain *d, uint32_t dev, uint32_t slice_ms, uint32_t grace_ms);
+
+/* The scheduler: every tick (release requests, revocations); when it
+ * switches to d (load d's I/O permissions); whether a device deadline
+ * can still wake someone (for the deadlock check). */
+void device_tick(uint64_t now_ns);
+void device_switch_to(const struct domain *d);
+bool device_deadline_pending(void);
+
+/* A dying domain gives up what it owns and leaves every queue. */
+void device_domain_dies(struct domain *d);
+/* Is (d, port) bound to a device (as owner or waiter)? */
+bool device_port_bound(const struct domain *d, uint32_t port);
+/* For a #GP on an in/out: what port is, from d's point of view, e.g.
+ * "COM2, which it does not own". */
+void device_describe_port(const struct domain *d, uint32_t port, char *buf, size_t size);
+/* check=invariants: the I/O bitmap is open exactly for the running owner. */
+const char *device_check_invariants(const struct domain *running);
+/* At power-off: one line per device. */
+void device_report(void);
+
+#endif /* SV_DEVICE_H */
