@@ -6,6 +6,7 @@
  * exception in hypervisor mode is always our bug: it is reported with
  * the full register state and the hypervisor powers off (panic.c).
  */
+#include "device.h"
 #include "domain.h"
 #include "klib.h"
 #include "memlayout.h"
@@ -13,6 +14,7 @@
 #include "pic.h"
 #include "segment.h"
 #include "trap.h"
+#include "usercopy.h"
 #include "x86.h"
 
 #define GATE_INTR32	0xE	/* interrupt gate: IF cleared on entry */
@@ -78,10 +80,49 @@ static void handle_irq(struct trapframe *tf)
 	pic_eoi(irq);
 }
 
+/*
+ * If the guest faulted on an in/out (the I/O permission bitmap refused
+ * it: a #GP with error code 0), the port it tried; else -1. Decodes in,
+ * out, ins and outs, after any operand-size or rep prefixes.
+ */
+static int64_t io_fault_port(const struct domain *d, const struct trapframe *tf)
+{
+	uint8_t op = 0;
+
+	if (tf->trapno != T_GPFLT || tf->err != 0)
+		return -1;
+	for (uint32_t i = 0; i < 4; i++) {
+		if (copy_from_guest(d->pgdir, &op, tf->eip + i, 1) != SV_OK)
+			return -1;
+		if (op == 0x66 || op == 0xF2 || op == 0xF3)
+			continue;		/* a prefix */
+		if (op >= 0xE4 && op <= 0xE7) {	/* in/out with an 8-bit port */
+			uint8_t port;
+			if (copy_from_guest(d->pgdir, &port, tf->eip + i + 1, 1) != SV_OK)
+				return -1;
+			return port;
+		}
+		if ((op >= 0xEC && op <= 0xEF) || (op >= 0x6C && op <= 0x6F))
+			return tf->edx & 0xFFFF;	/* in/out/ins/outs with the port in dx */
+		return -1;
+	}
+	return -1;
+}
+
 /* A guest fault it cannot handle: the domain dies, nobody else does. */
 static void guest_fault(struct domain *d, struct trapframe *tf)
 {
-	char why[80];
+	char why[120], fate[40], what[48];
+	int64_t port = io_fault_port(d, tf);
+
+	if (port >= 0) {
+		device_describe_port(d, (uint32_t)port, what, sizeof(what));
+		snprintf(why, sizeof(why), "in/out on port %#x (%s) at eip %#x",
+			 (uint32_t)port, what, tf->eip);
+		snprintf(fate, sizeof(fate), "I/O port %#x not permitted", (uint32_t)port);
+		domain_kill(d, tf, why, fate);
+		return;
+	}
 	snprintf(why, sizeof(why), "%s (vector %u) at eip %#x",
 		 exception_name(tf->trapno), tf->trapno, tf->eip);
 	domain_kill(d, tf, why, exception_name(tf->trapno));

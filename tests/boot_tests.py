@@ -19,11 +19,12 @@ EXIT_OK, EXIT_FAILED, EXIT_PANIC, EXIT_BADBOOT = 0, 1, 2, 3   # kernel/power.h
 
 
 class Context:
-    """What a check function gets: the log and the run's set-up."""
+    """What a check function gets: the log and the run's set-up. com2 is
+    what arrived on the second serial port (the passthrough device)."""
 
-    def __init__(self, log, emulator, mem_mb, workdir, hv):
+    def __init__(self, log, emulator, mem_mb, workdir, hv, com2=""):
         self.log, self.emulator, self.mem_mb = log, emulator, mem_mb
-        self.workdir, self.hv = workdir, hv
+        self.workdir, self.hv, self.com2 = workdir, hv, com2
 
     def lines(self, prefix):
         return [l for l in self.log.splitlines() if l.startswith(prefix)]
@@ -410,16 +411,23 @@ def image_range(ctx, domid, name):
 
 
 def check_killed(domid, name, vector, exc, cr2=None, err=None, err_mask=0xFFFFFFFF,
-                 eip=None):
+                 eip=None, io=None):
     """Domain domid (NAME) was killed for exception vector (named exc):
     the 'killed' line, the register dump under it (vector, error code,
     cr2 when given; eip as given, else inside the domain's own image),
-    and the report line. cr2 may be a number or a predicate."""
+    and the report line. cr2 may be a number or a predicate. io=(PORT,
+    WHAT): a #GP on an in/out, which the hypervisor decodes: the line
+    names the port and what it is (kernel/trap.c io_fault_port)."""
+    if io:
+        exc = "I/O port %#x not permitted" % io[0]
     def check(ctx):
         errors = []
         lines = log_lines(ctx)
         head = r"^domain %d \(%s\) killed: %s \(vector %d\) at eip (0x[0-9a-f]+)$" % (
             domid, re.escape(name), re.escape(exc), vector)
+        if io:
+            head = r"^domain %d \(%s\) killed: in/out on port %s \(%s\) at eip (0x[0-9a-f]+)$" % (
+                domid, re.escape(name), re.escape("%#x" % io[0]), re.escape(io[1]))
         at = first_index(ctx, head)
         if at is None:
             return ["no line matching %r" % head]
@@ -540,7 +548,8 @@ CRASHES = {
     "stackoverflow": dict(kind=PF, err=0x6, err_mask=0x7,  # write, not present, user
                           cr2=lambda a: a is not None and 0x003F7000 <= a < 0x003F8000),
     "cli": dict(kind=GP, err=0), "hlt": dict(kind=GP, err=0),
-    "out": dict(kind=GP, err=0), "cr3": dict(kind=GP, err=0),
+    "out": dict(kind=GP, err=0, io=(0xf4, "no passthrough device")),
+    "cr3": dict(kind=GP, err=0),
     "int80": dict(kind=GP, err=0x80 << 3 | 2),             # IDT entry 0x80
     "div0": dict(kind=DE, err=0),
     # Killed by the event code rather than by an exception.
@@ -570,7 +579,7 @@ def crash_test(name, kinds, hello_at):
             checks.append(check_killed(domid, kind, c["kind"][0], c["kind"][1],
                                        cr2=c.get("cr2"), err=c.get("err"),
                                        err_mask=c.get("err_mask", 0xFFFFFFFF),
-                                       eip=c.get("eip")))
+                                       eip=c.get("eip"), io=c.get("io")))
         deaths.append(r"^domain %d \(%s\) killed: " % (domid, kind))
     checks.append(check_bystander(hello_at, "bystander", after=deaths))
     return Test(name, all_of(*checks), modules=modules, expect_status=EXIT_FAILED)
