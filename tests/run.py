@@ -93,10 +93,17 @@ def build_iso(test, workroot):
         return iso
 
 
+def read_log(path):
+    return clean_log(open(path, "rb").read()) if os.path.exists(path) else ""
+
+
 def boot_qemu(test, workdir, iso):
+    """Returns (COM1 text, errors, COM2 text)."""
     log = os.path.join(workdir, "qemu-com1.log")
+    com2 = os.path.join(workdir, "qemu-com2.log")   # the passthrough device
     cmd = ["qemu-system-i386", "-accel", "tcg", "-m", "%dM" % test.mem_mb,
-           "-display", "none", "-serial", "file:" + log, "-no-reboot",
+           "-display", "none", "-serial", "file:" + log, "-serial", "file:" + com2,
+           "-no-reboot",
            "-monitor", "none",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if test.direct:     # QEMU's own Multiboot loader instead of GRUB
@@ -115,7 +122,7 @@ def boot_qemu(test, workdir, iso):
         stderr = p.stderr.decode(errors="replace")
     except subprocess.TimeoutExpired:
         rc, stderr = None, ""
-    text = clean_log(open(log, "rb").read()) if os.path.exists(log) else ""
+    text = read_log(log)
     errors = []
     if rc is None:
         errors.append("timed out after %d s" % QEMU_TIMEOUT)
@@ -125,7 +132,7 @@ def boot_qemu(test, workdir, iso):
     elif exit_status(text) is not None and rc >> 1 != exit_status(text):
         errors.append("QEMU's exit code %d does not match the printed status %d"
                       % (rc, exit_status(text)))
-    return text, errors
+    return text, errors, read_log(com2)
 
 
 def bochs_exit_message(bdir):
@@ -140,6 +147,7 @@ def bochs_exit_message(bdir):
 
 
 def boot_bochs(test, workdir, iso):
+    """Returns (COM1 text, errors, COM2 text)."""
     # Bochs sometimes stops before the hypervisor has printed a byte (seen
     # once in CI, 1 s in, with no log kept). Such a run is tried once more,
     # saying so: an early hypervisor crash fails the second time too.
@@ -155,8 +163,7 @@ def boot_bochs(test, workdir, iso):
         except subprocess.TimeoutExpired:
             rc = None
             subprocess.run(["pkill", "-f", bdir + "/bochsrc"])
-        log = os.path.join(bdir, "com1.log")
-        text = clean_log(open(log, "rb").read()) if os.path.exists(log) else ""
+        text = read_log(os.path.join(bdir, "com1.log"))
         if rc is None or text:
             break
         notes.append("bochs stopped before any output (attempt %d): %s"
@@ -168,7 +175,7 @@ def boot_bochs(test, workdir, iso):
         errors += notes
     elif notes:
         print("note: %s [bochs]: %s" % (test.name, notes[0]))
-    return text, errors
+    return text, errors, read_log(os.path.join(bdir, "com2.log"))
 
 
 def run_one(run, workroot):
@@ -178,7 +185,7 @@ def run_one(run, workroot):
     try:
         iso = None if test.direct else build_iso(test, workroot)
         boot = boot_qemu if run.emulator == "qemu" else boot_bochs
-        run.log, run.errors = boot(test, workdir, iso)
+        run.log, run.errors, com2 = boot(test, workdir, iso)
         status = exit_status(run.log)
         if status is None:
             run.errors.append("no 'sharevisor: exit status' line in the serial log")
@@ -192,7 +199,7 @@ def run_one(run, workroot):
         elif not leak and re.search(r"^boot: starting \d+ domains$", run.log, re.M) \
                 and status is not None and status != 2:
             run.errors.append("domains ran, but the final frame count is missing")
-        ctx = boot_tests.Context(run.log, run.emulator, test.mem_mb, workdir, HV)
+        ctx = boot_tests.Context(run.log, run.emulator, test.mem_mb, workdir, HV, com2)
         run.errors += test.check(ctx) or []
     except Exception as e:  # a harness bug must still give a verdict
         run.errors.append("harness error: %r" % e)

@@ -4,7 +4,9 @@
 #
 #   tools/bochs.sh ISO WORKDIR [MEGS]
 #
-# WORKDIR receives bochsrc, com1.log (the serial console) and bochs.log.
+# WORKDIR receives bochsrc, com1.log (the serial console), com2.log (the
+# second serial port, the passthrough device of docs/devices.md) and
+# bochs.log.
 # Bochs's own exit status is always 1, so this script reads the
 # hypervisor's "sharevisor: exit status N" line from com1.log and exits
 # with N (or 125 if there is no such line). When run on a terminal, the
@@ -14,7 +16,7 @@ set -u
 iso=$1 work=$2 megs=${3:-64}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
-rm -f "$work/com1.log"
+rm -f "$work/com1.log" "$work/com2.log"
 
 # The Debian build has no "nogui" display; RFB with timeout=0 runs
 # headless and does not wait for a viewer. Its debugger is compiled in,
@@ -28,6 +30,7 @@ boot: cdrom
 cpu: count=1, ips=50000000, reset_on_triple_fault=0
 clock: sync=none
 com1: enabled=1, mode=file, dev=$work/com1.log
+com2: enabled=1, mode=file, dev=$work/com2.log
 port_e9_hack: enabled=1
 display_library: rfb, options="timeout=0"
 sound: driver=dummy
