@@ -230,10 +230,12 @@ void device_tick(uint64_t now)
 		check_deadlines(&devices[i], now);
 }
 
-bool device_deadline_pending(void)
+/* An owned device can raise an event on its own: its interrupt, or the
+ * end of the slice or grace period when someone waits. */
+bool device_can_wake(void)
 {
 	for (uint32_t i = 0; i < SV_NR_DEVICES; i++)
-		if (devices[i].owner != SV_DOMID_NONE && devices[i].nwaiting > 0)
+		if (devices[i].owner != SV_DOMID_NONE)
 			return true;
 	return false;
 }

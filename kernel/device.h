@@ -24,11 +24,11 @@ int32_t device_release(struct domain *d, uint32_t dev);
 int32_t device_config(struct domain *d, uint32_t dev, uint32_t slice_ms, uint32_t grace_ms);
 
 /* The scheduler: every tick (release requests, revocations); when it
- * switches to d (load d's I/O permissions); whether a device deadline
- * can still wake someone (for the deadlock check). */
+ * switches to d (load d's I/O permissions); whether a device can still
+ * wake someone: an interrupt or a deadline (for the deadlock check). */
 void device_tick(uint64_t now_ns);
 void device_switch_to(const struct domain *d);
-bool device_deadline_pending(void);
+bool device_can_wake(void);
 
 /* A dying domain gives up what it owns and leaves every queue. */
 void device_domain_dies(struct domain *d);

@@ -124,10 +124,11 @@ static void __attribute__((noreturn)) finish(void)
 
 /* Can anything still wake a blocked domain? Only the timer raises
  * events on its own (everything else comes from a running domain): a
- * domain's one-shot timer, or a device's slice or grace period. */
+ * domain's one-shot timer, or an owned device (its interrupt, its
+ * slice or grace period). */
 static bool any_timer_armed(void)
 {
-	if (device_deadline_pending())
+	if (device_can_wake())
 		return true;
 	for (uint32_t id = 0; id < SV_MAX_DOMAINS; id++) {
 		struct domain *d = domain_get(id);
