@@ -78,16 +78,24 @@ void events_enable(void)
 
 /* done() is called with upcalls off, so an event that comes after it
  * looked stays pending, and sv_block (which turns upcalls back on)
- * returns at once. */
-void sv_block_until(bool (*done)(void))
+ * returns at once. The port's pending bit is cleared before each look
+ * (for guests without a callback, where nobody else would clear it). */
+void sv_block_until_port(uint32_t port, bool (*done)(void))
 {
 	for (;;) {
 		events_disable();
+		if (port < SV_NR_PORTS)
+			test_and_clear(&shared_info->event_pending, port);
 		if (done())
 			break;
 		sv_block();
 	}
 	events_enable();
+}
+
+void sv_block_until(bool (*done)(void))
+{
+	sv_block_until_port(SV_NR_PORTS, done);
 }
 
 uint64_t sv_now(void)

@@ -106,6 +106,12 @@ bool event_test_and_clear(uint32_t port);	/* for guests that poll */
 void events_disable(void);			/* upcall_mask = 1, like cli */
 void events_enable(void);			/* upcall_mask = 0, delivers pending, like sti */
 void sv_block_until(bool (*done)(void));	/* block until done(), without losing a wake-up */
+/* The same, for a port whose events only say "look again": its pending
+ * bit is cleared before each look at done(). */
+void sv_block_until_port(uint32_t port, bool (*done)(void));
+
+/* ---- COM2, a passthrough device (guests/lib/com2.c) */
+#include "com2.h"
 
 /* ---- time (nanoseconds since boot) */
 uint64_t sv_now(void);				/* shared_info->time_ns */

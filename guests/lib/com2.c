@@ -1,0 +1,127 @@
+/*
+ * com2.c: the guest's driver for COM2, a 16550 UART passed through by the
+ * hypervisor (include/sharevisor.h section 8; com2.h shows the use).
+ *
+ * While we own COM2 its ports are open to us and we program the UART
+ * directly. Transmission is interrupt-driven: we fill the transmit FIFO,
+ * and when it is not empty we block; the UART's "transmitter holding
+ * register empty" interrupt reaches us as an event on our device port,
+ * and we look again. The hypervisor's state for us is in
+ * shared_info->device[SV_DEV_COM2]: OWNER once the queue gives us the
+ * device, RELEASE when our time is up.
+ */
+#include "sv.h"
+
+/* 16550 registers, offsets from SV_COM2_IO_BASE. */
+#define THR	0	/* transmit holding register (write) */
+#define DLL	0	/* divisor latch, low byte (with LCR_DLAB) */
+#define IER	1	/* interrupt enable */
+#define DLM	1	/* divisor latch, high byte (with LCR_DLAB) */
+#define IIR	2	/* interrupt identification (read) */
+#define FCR	2	/* FIFO control (write) */
+#define LCR	3	/* line control */
+#define MCR	4	/* modem control */
+#define LSR	5	/* line status */
+
+#define IER_THRE	0x02	/* interrupt when the transmit FIFO empties */
+#define IIR_THRE	0x02	/* ... and that is why it interrupted */
+#define IIR_MASK	0x0F
+#define FCR_ENABLE_CLEAR 0x07	/* FIFOs on, both cleared */
+#define LCR_DLAB	0x80
+#define LCR_8N1		0x03
+#define MCR_DTR_RTS_OUT2 0x0B	/* OUT2 connects the UART to its IRQ line */
+#define LSR_THRE	0x20	/* the transmit FIFO is empty */
+#define LSR_TEMT	0x40	/* ... and so is the shift register: all sent */
+#define FIFO_BYTES	16
+
+static uint32_t com2_port;	/* our event port for the device */
+static uint32_t interrupts;
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static uint8_t uart_in(uint32_t reg) { return inb((uint16_t)(SV_COM2_IO_BASE + reg)); }
+static void uart_out(uint32_t reg, uint8_t v) { outb((uint16_t)(SV_COM2_IO_BASE + reg), v); }
+
+static bool owned(void)
+{
+	return shared_info->device[SV_DEV_COM2] & SV_DEVF_OWNER;
+}
+
+bool com2_must_release(void)
+{
+	return shared_info->device[SV_DEV_COM2] & SV_DEVF_RELEASE;
+}
+
+void com2_open(uint32_t port)
+{
+	com2_port = port;
+}
+
+/* 115200 baud (divisor 1), 8N1, FIFOs on, the THR-empty interrupt on. */
+static void uart_setup(void)
+{
+	uart_out(LCR, LCR_DLAB);
+	uart_out(DLL, 1);
+	uart_out(DLM, 0);
+	uart_out(LCR, LCR_8N1);
+	uart_out(FCR, FCR_ENABLE_CLEAR);
+	uart_out(MCR, MCR_DTR_RTS_OUT2);
+	uart_out(IER, IER_THRE);
+}
+
+int32_t com2_acquire(void)
+{
+	int32_t rc = sv_device_grab(SV_DEV_COM2, com2_port, SV_GRAB_WAIT);
+	if (rc < 0)
+		return rc;
+	if (rc == SV_GRAB_QUEUED)	/* our port is raised when it is ours */
+		sv_block_until_port(com2_port, owned);
+	uart_setup();
+	return 0;
+}
+
+/* Room in the transmit FIFO? Reading IIR also acknowledges a THR-empty
+ * interrupt, which is how we count them. */
+static bool tx_ready(void)
+{
+	if ((uart_in(IIR) & IIR_MASK) == IIR_THRE)
+		interrupts++;
+	return uart_in(LSR) & LSR_THRE;
+}
+
+void com2_write(const char *s, uint32_t n)
+{
+	while (n > 0) {
+		if (!tx_ready())
+			sv_block_until_port(com2_port, tx_ready);
+		/* THRE: the FIFO is empty, so it takes FIFO_BYTES at once. */
+		for (uint32_t i = 0; i < FIFO_BYTES && n > 0; i++, n--)
+			uart_out(THR, (uint8_t)*s++);
+	}
+}
+
+int32_t com2_release(void)
+{
+	/* No interrupt says "shift register empty": poll, yielding. It is
+	 * one character time at most after the FIFO emptied. */
+	while (!(uart_in(LSR) & LSR_TEMT))
+		sv_yield();
+	uart_out(IER, 0);
+	uart_out(MCR, 0);
+	return sv_device_release(SV_DEV_COM2);
+}
+
+uint32_t com2_interrupts(void)
+{
+	return interrupts;
+}
