@@ -1408,3 +1408,163 @@ TESTS += [
                   Module("name=ping lan=32 peer=pong count=%d" % TRACE_COUNT, elf="ping"),
                   Module("name=pong lan=32", elf="pong")]),
 ]
+
+
+# ---- devices: writers sharing COM2 by time slices, and greedy owners (VPIO)
+#
+# guests/devwriter.c frames each period of ownership on COM2 with
+# "NAME grab P" and "NAME drop P" and writes "NAME P SEQ PAYLOAD" lines in
+# between; check_com2_periods reads COM2 back and checks that every line
+# of every writer arrived intact, in order, once, and that no other
+# writer's line is inside a period. The waits are checked against the
+# bound the slice and grace period imply (include/sharevisor.h section 8).
+
+HZ_MS = 10                            # one timer tick (kernel/param.h HZ)
+DEV_PAYLOAD = 32                      # guests/devwriter.c PAYLOAD
+
+
+def devwriter_payload(name, seq):
+    return "".join(chr(ord("a") + (seq * 7 + i * 3 + ord(name[0])) % 26)
+                   for i in range(DEV_PAYLOAD))
+
+
+def wait_bound_ms(slice_ms, grace_ms, ahead):
+    """The longest a domain with `ahead` domains before it in the queue
+    may wait: each of them holds COM2 for its slice, then has the grace
+    period to release; a tick of rounding for each deadline."""
+    return ahead * (slice_ms + grace_ms + 2 * HZ_MS)
+
+
+def check_com2_periods(writers, lines, greedy=()):
+    """writers: the names that must deliver all `lines` lines; greedy: the
+    names of owners that will be revoked (their last line may be cut)."""
+    def check(ctx):
+        errors, seen, periods = [], {w: [] for w in writers}, {}
+        open_period = None           # (name, period) between grab and drop
+        cut = None                   # a revoked owner's period, open for good
+        for n, line in enumerate(ctx.com2.splitlines(), 1):
+            if not line:
+                continue
+            m = re.fullmatch(r"(\w+) (grab|drop) (\d+)", line)
+            if m:
+                who, what, p = m.group(1), m.group(2), int(m.group(3))
+                if what == "grab":
+                    if open_period and open_period != cut:
+                        errors.append("COM2 line %d: %s grabs while %s period %d is open"
+                                      % (n, who, *open_period))
+                    open_period = (who, p)
+                    periods[who] = periods.get(who, 0) + 1
+                    expect(p == periods[who], "COM2 line %d: %s's period %d, expected %d"
+                           % (n, who, p, periods[who]), errors)
+                else:
+                    expect(open_period == (who, p), "COM2 line %d: %s drops period %d, "
+                           "but the open period is %s" % (n, who, p, open_period), errors)
+                    open_period = None
+                continue
+            m = re.fullmatch(r"(\w+) (\d+) (\d{4}) ([a-z]{%d})" % DEV_PAYLOAD, line)
+            if m and open_period == (m.group(1), int(m.group(2))):
+                who, seq = m.group(1), int(m.group(3))
+                expect(m.group(4) == devwriter_payload(who, seq),
+                       "COM2 line %d: %s's line %d has the wrong bytes" % (n, who, seq), errors)
+                if who in seen:
+                    seen[who].append(seq)
+                elif who in greedy:
+                    cut = open_period
+                continue
+            # Only a revoked owner, cut off mid-line, may leave a fragment.
+            if open_period and open_period[0] in greedy and not line.startswith(writers):
+                cut = open_period
+                continue
+            errors.append("COM2 line %d is not a line of the open period %s: %r"
+                          % (n, open_period, line[:60]))
+        for w in writers:
+            expect(seen[w] == list(range(lines)), "%s's lines on COM2: %d of %d, in order: %s"
+                   % (w, len(seen[w]), lines, seen[w] == sorted(seen[w])), errors)
+        rep = ctx.search(r"^device: COM2: (\d+) grants, (\d+) revoked, (\d+) interrupts to "
+                         r"owners, (\d+) dropped, max wait (\d+) ms$")
+        if not rep:
+            return errors + ["no 'device: COM2: ...' report"]
+        expect(int(rep.group(1)) == sum(periods.values()),
+               "the hypervisor made %s grants, COM2 shows %d periods"
+               % (rep.group(1), sum(periods.values())), errors)
+        expect(int(rep.group(2)) == len(greedy), "%s revoked, expected %d"
+               % (rep.group(2), len(greedy)), errors)
+        expect(int(rep.group(3)) > 0, "no UART interrupt reached an owner", errors)
+        return errors
+    return check
+
+
+def check_waits(writers, slice_ms, grace_ms, ahead):
+    """Every writer, and the hypervisor's own measure, waited within the
+    bound; the figures are printed for the record."""
+    bound = wait_bound_ms(slice_ms, grace_ms, ahead)
+    def check(ctx):
+        errors, waits = [], {}
+        for w in writers:
+            m = ctx.search(r"^\[%s\] %s: \d+ lines in (\d+) periods, max wait (\d+) ms, "
+                           r"\d+ interrupts$" % (w, w))
+            if not m:
+                errors.append("[%s] printed no summary" % w)
+                continue
+            waits[w] = int(m.group(2))
+            expect(int(m.group(1)) >= 2, "%s had COM2 only once: no competition" % w, errors)
+        rep = ctx.search(r"^device: COM2: .* max wait (\d+) ms$")
+        hv_wait = int(rep.group(1)) if rep else None
+        for who, ms in list(waits.items()) + [("the hypervisor", hv_wait)]:
+            expect(ms is not None and ms <= bound, "%s measured a wait of %s ms, over the "
+                   "bound %d ms (slice %d, grace %d, %d ahead)"
+                   % (who, ms, bound, slice_ms, grace_ms, ahead), errors)
+        print("note: %s [%s]: max wait %s ms (guests %s), bound %d ms"
+              % ("+".join(writers), ctx.emulator, hv_wait, waits, bound))
+        return errors
+    return check
+
+
+def check_revoked(domid, name, grace_ms):
+    """name ignored the release request: killed within a tick of its grace
+    period, with its ports read back closed."""
+    def check(ctx):
+        m = ctx.search(r"^domain %d \(%s\) killed: kept COM2 (\d+) ms after its release "
+                       r"request \(grace (\d+) ms\); its ports 0x2f8-0x2ff are closed: an "
+                       r"in/out there now faults$" % (domid, re.escape(name)))
+        if not m:
+            return ["no revocation line for domain %d (%s) saying its ports are closed"
+                    % (domid, name)]
+        errors = []
+        late, grace = int(m.group(1)), int(m.group(2))
+        expect(grace == grace_ms, "grace %d ms, configured %d" % (grace, grace_ms), errors)
+        expect(grace_ms <= late <= grace_ms + HZ_MS, "revoked %d ms after the request, "
+               "expected within a tick of %d ms" % (late, grace_ms), errors)
+        expect(ctx.search(r"^ *%d %s +killed \(COM2 revoked\)$" % (domid, re.escape(name))),
+               "the report has no '%s killed (COM2 revoked)'" % name, errors)
+        expect(ctx.search(r"^device: COM2 passed on after revocation, to \w+$"),
+               "COM2 was not passed on after the revocation", errors)
+        return errors
+    return check
+
+
+def devwriters_test(name, slice_ms, grace_ms, writers, lines, greedy=None, pause_ms=10):
+    """Writers (and a greedy owner, second in the module list, if given)
+    sharing COM2 with the given slice and grace period."""
+    mods = [Module("name=%s lines=%d pause_ms=%d" % (w, lines, pause_ms), elf="devwriter")
+            for w in writers]
+    checks = [check_com2_periods(tuple(writers), lines, greedy=(greedy[0],) if greedy else ()),
+              check_waits(writers, slice_ms, grace_ms,
+                          ahead=len(writers) - 1 + (1 if greedy else 0))]
+    checks += [check_exited(i if not greedy or i < 1 else i + 1, w) for i, w in enumerate(writers)]
+    if greedy:
+        gname, how = greedy
+        mods.insert(1, Module("name=%s lines=%d greedy=%s" % (gname, lines, how), elf="devwriter"))
+        checks.append(check_revoked(1, gname, grace_ms))
+    else:
+        checks.append(check_no_kills)
+    return Test(name, all_of(*checks), hv_args="devslice=%d devgrace=%d" % (slice_ms, grace_ms),
+                modules=mods, expect_status=EXIT_FAILED if greedy else EXIT_OK)
+
+
+TESTS += [
+    devwriters_test("dev-writers-2", 50, 30, ["alpha", "bravo"], 30),
+    devwriters_test("dev-writers-3", 30, 20, ["alpha", "bravo", "charlie"], 20),
+    devwriters_test("dev-greedy-sleep", 40, 20, ["alpha", "bravo"], 20, greedy=("greedy", "sleep")),
+    devwriters_test("dev-greedy-write", 40, 20, ["alpha", "bravo"], 20, greedy=("greedy", "write")),
+]
