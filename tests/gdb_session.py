@@ -161,9 +161,12 @@ def check(out, log, qemu_rc):
     return errors
 
 
-def run(verbose=False):
-    """Boot, attach, check; True if everything passed."""
-    start = time.time()
+def boot_and_attach(gdb_args):
+    """Boot the LAN demo (GUESTS) in QEMU halted with a gdb stub on a free
+    port, and run gdb in batch mode in the project folder: the .gdbinit
+    `make qemu-gdb` would write (it connects), then gdb_args (-x FILE, ...).
+    Returns (gdb's output, the serial console as text, QEMU's exit code or
+    None if it had to be killed)."""
     work = tempfile.mkdtemp(prefix="sv-gdb.")
     iso, log, init = (os.path.join(work, f) for f in ("demo.iso", "com1.log", "init.gdb"))
     args = ["tools/mkiso.sh", iso, HV, ""]
@@ -183,8 +186,7 @@ def run(verbose=False):
         deadline = time.time() + 10
         while not listening(port) and time.time() < deadline and qemu.poll() is None:
             time.sleep(0.05)
-        gdb = subprocess.run(["gdb", "-nx", "-batch", "-x", init,
-                              "-x", os.path.join(TOP, "tests", "gdb", "session.gdb")],
+        gdb = subprocess.run(["gdb", "-nx", "-batch", "-x", init] + gdb_args,
                              cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              timeout=TIMEOUT)
         out = gdb.stdout.decode(errors="replace")
@@ -197,19 +199,32 @@ def run(verbose=False):
             qemu.wait()
     text = open(log, "rb").read().decode("latin-1").replace("\r", "") if os.path.exists(log) else ""
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+    subprocess.run(["rm", "-rf", work])
+    return out, text, qemu_rc
+
+
+def save_logs(name, out, serial):
+    """gdb's output and the serial log, as build/test-logs/NAME.gdb.log and
+    NAME.serial.log."""
+    os.makedirs(os.path.join(BUILD, "test-logs"), exist_ok=True)
+    for suffix, text in ((".gdb.log", out), (".serial.log", serial)):
+        with open(os.path.join(BUILD, "test-logs", name + suffix), "w") as f:
+            f.write(text)
+    print("     logs: build/test-logs/%s.gdb.log, %s.serial.log" % (name, name))
+
+
+def run(verbose=False):
+    """Boot, attach, check; True if everything passed."""
+    start = time.time()
+    out, text, qemu_rc = boot_and_attach(["-x", os.path.join(TOP, "tests", "gdb", "session.gdb")])
     errors = check(out, text, qemu_rc)
     print("%s gdb session %5.1fs" % ("FAIL" if errors else "PASS", time.time() - start))
     for e in errors:
         print("     " + e)
     if errors or verbose:
-        os.makedirs(os.path.join(BUILD, "test-logs"), exist_ok=True)
-        for name, text_ in (("gdb-session.gdb.log", out), ("gdb-session.serial.log", text)):
-            with open(os.path.join(BUILD, "test-logs", name), "w") as f:
-                f.write(text_)
-        print("     logs: build/test-logs/gdb-session.gdb.log, gdb-session.serial.log")
+        save_logs("gdb-session", out, text)
     if verbose:
         print(out)
-    subprocess.run(["rm", "-rf", work])
     return not errors
 
 
