@@ -36,7 +36,10 @@ def set_breakpoint(stop, spec):
         return None
     made = [b for b in gdb.breakpoints() if b.number not in before]
     print("  %s: %s" % (spec, answer.strip()))
-    return made[0] if made else None
+    if not made:
+        say("FAIL", stop, spec, "not set: gdb made no breakpoint")
+        return None
+    return made[0]
 
 
 def condition_holds(bp):
