@@ -346,13 +346,17 @@ def main():
                 print("PASS %-40s %5.1fs" % (run.name, run.seconds))
             sys.stdout.flush()
     shutil.rmtree(workroot, ignore_errors=True)
-    if args.pattern in "gdb-session" and args.emulator != "bochs" and not args.long:
-        try:
-            ok = gdb_session.run()      # QEMU halted, gdb attached (tests/gdb_session.py)
-        except Exception as e:  # a harness bug must still give a verdict
-            print("FAIL gdb session: harness error %r" % e)
-            ok = False
-        passed, failed = passed + ok, failed + (not ok)
+    # QEMU halted, gdb attached: tests/gdb_session.py, then docs/tour.md's
+    # breakpoints (tests/gdb_tour.py). `-k gdb` runs both.
+    import gdb_tour  # noqa: E402
+    for name, gdb_run in (("gdb-session", gdb_session.run), ("gdb-tour", gdb_tour.run)):
+        if args.pattern in name and args.emulator != "bochs" and not args.long:
+            try:
+                ok = gdb_run()
+            except Exception as e:  # a harness bug must still give a verdict
+                print("FAIL %s: harness error %r" % (name.replace("-", " "), e))
+                ok = False
+            passed, failed = passed + ok, failed + (not ok)
     if not args.pattern and not args.emulator and not args.long:
         ok = run_bench_quick()
         passed, failed = passed + ok, failed + (not ok)
