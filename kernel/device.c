@@ -52,6 +52,7 @@ struct device {
 	uint32_t nwaiting;
 
 	uint32_t slice_ms, grace_ms;	/* for the next grant */
+	bool ports_open;		/* what the TSS bitmap says now */
 
 	uint32_t grants, revoked, irqs_delivered, irqs_dropped;
 	uint64_t max_wait_ns;		/* longest time from joining the queue to owning */
@@ -103,24 +104,30 @@ static void trace_device(const struct device *v, const char *what, sv_domid_t do
 	}
 }
 
-/* Open each device's ports if and only if its owner is d (the domain
- * about to run, or running). */
-static void io_load_for(const struct domain *d)
+/* Open each device's ports if and only if its owner is domain dom (the
+ * domain about to run, or running; SV_DOMID_NONE for none). The bitmap
+ * is rewritten only when that changes: a switch between domains that own
+ * nothing costs a compare per device. */
+static void io_load_for(sv_domid_t dom)
 {
 	for (uint32_t i = 0; i < SV_NR_DEVICES; i++) {
-		const struct device *v = &devices[i];
-		tss_io_ports(v->io_base, v->io_count, d && domain_alive(d) && v->owner == d->id);
+		struct device *v = &devices[i];
+		bool open = v->owner != SV_DOMID_NONE && v->owner == dom;
+		if (open != v->ports_open) {
+			tss_io_ports(v->io_base, v->io_count, open);
+			v->ports_open = open;
+		}
 	}
 }
 
 static void io_sync(void)
 {
-	io_load_for(current);
+	io_load_for(current && domain_alive(current) ? current->id : SV_DOMID_NONE);
 }
 
 void device_switch_to(const struct domain *d)
 {
-	io_load_for(d);
+	io_load_for(d->id);
 }
 
 /* Give v to dom now: its ports open when it runs, its slice begins. */
@@ -193,7 +200,7 @@ static void revoke(struct device *v, uint64_t now)
 	trace_device(v, "revoke", o->id);
 	/* Load the bitmap this domain would run with, and read it back: the
 	 * kill line reports what the hardware will do, not what we meant. */
-	io_load_for(o);
+	io_load_for(o->id);
 	bool closed = true;
 	for (uint32_t p = v->io_base; p < v->io_base + v->io_count; p++)
 		closed &= !tss_io_port_open(p);
