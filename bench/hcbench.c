@@ -98,6 +98,18 @@ static int32_t xfer(uint32_t pages)
 			    (uint32_t)out_list, pages);
 }
 
+/* A byte to the UART's scratch register: a passthrough device's cost. */
+static inline void com2_scratch_out(uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"((uint16_t)(SV_COM2_IO_BASE + 7)));
+}
+
+static void grab_release(void)
+{
+	sv_device_grab(SV_DEV_COM2, SV_PORT_FIRST_FREE + 2, 0);
+	sv_device_release(SV_DEV_COM2);
+}
+
 /* Share set-up: create one page, grant it to ourselves, get it. */
 static bool share_setup(void)
 {
@@ -130,6 +142,15 @@ int main(const struct sv_start_info *si)
 	MEASURE("yield_alone", overhead, sv_yield());
 	printf("BENCH events_seen %u %u %u\n", events_seen, events_seen, events_seen);
 	bool events_ok = events_seen == ROUNDS;
+
+	MEASURE("device_query", overhead, sv_device_query(SV_DEV_COM2, 0));
+	MEASURE("device_grab_release", overhead, grab_release());
+	if (sv_device_grab(SV_DEV_COM2, SV_PORT_FIRST_FREE + 2, 0) != SV_GRAB_OWNED) {
+		printf("could not grab COM2\n");
+		return 1;
+	}
+	MEASURE("com2_outb_owner", overhead, com2_scratch_out(0x5A));
+	sv_device_release(SV_DEV_COM2);
 
 	MEASURE("memcpy_65536", overhead, memcpy(dst, src, 65536));
 	if (!share_setup()) {
