@@ -13,6 +13,7 @@ they work wherever the machine is stopped (hypervisor or guest code):
   sv-watches           address watches: domain, share, offset, counter
   sv-sg                registered sg lists: domain, share, dir, handle, bytes
   sv-events            each live domain's pending and masked event ports
+  sv-devices           passthrough devices: owner, slice, queue, I/O bitmap
   sv-trap [TF]         the trap being handled: vector, hypercall, guest eip
 
 and a frame unwinder that continues a backtrace from the trap entry
@@ -274,6 +275,52 @@ whether upcalls are masked, and its callback."""
                      "masked" if int(sh["upcall_mask"]) else "on", int(d["callback"])))
 
 
+class Devices(gdb.Command):
+    """sv-devices: each passthrough device (kernel/device.c's devices):
+its owner and port, when its slice ends, a pending release request, the
+wait queue in order, whether its ports are open in the TSS I/O bitmap
+now (and whether that agrees with who runs), and its counters."""
+
+    def __init__(self):
+        super().__init__("sv-devices", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        devs = table("'device.c'::devices")
+        bitmap = gdb.parse_and_eval("'gdt.c'::main_tss_io.io_bitmap")
+        cur = gdb.parse_and_eval("current")
+        running = int(cur["id"]) if int(cur) else None
+        now_ms = int(gdb.parse_and_eval("'timer.c'::ticks")) * 10      # HZ = 100
+        for i in range(int(devs.type.sizeof // devs[0].type.sizeof)):
+            v = devs[i]
+            base, count, owner = int(v["io_base"]), int(v["io_count"]), int(v["owner"])
+            name = v["name"].string()
+            if owner == 0xFFFF:
+                print("device %d %s: idle (ports 0x%x-0x%x, IRQ %d), slice %d ms, grace %d ms"
+                      % (i, name, base, base + count - 1, int(v["irq"]), int(v["slice_ms"]),
+                         int(v["grace_ms"])))
+            else:
+                rel = int(v["release_by_ns"])
+                print("device %d %s: owned by domain %d (%s), port %d; slice ends in %d ms%s"
+                      % (i, name, owner, domain_name(owner), int(v["owner_port"]),
+                         int(v["slice_end_ns"]) // 1000000 - now_ms,
+                         "; release requested, revoked in %d ms" % (rel // 1000000 - now_ms)
+                         if rel else ""))
+            for k in range(int(v["nwaiting"])):
+                w = v["queue"][k]
+                print("  waiting %d: domain %d (%s), port %d, for %d ms"
+                      % (k + 1, int(w["dom"]), domain_name(int(w["dom"])), int(w["port"]),
+                         now_ms - int(w["since_ns"]) // 1000000))
+            open_now = [p for p in range(base, base + count)
+                        if not int(bitmap[p // 8]) & (1 << (p % 8))]
+            should = owner != 0xFFFF and owner == running
+            print("  I/O bitmap: ports %s for the running domain %s%s"
+                  % ("open" if open_now else "closed", running,
+                     "" if bool(open_now) == should else "  <-- DISAGREES with the owner"))
+            print("  %d grants, %d revoked, %d interrupts to owners, %d dropped"
+                  % (int(v["grants"]), int(v["revoked"]), int(v["irqs_delivered"]),
+                     int(v["irqs_dropped"])))
+
+
 class TrapFrameUnwinder(Unwinder):
     """Continue a backtrace through the trap entry: the frame that called
 trap(tf) is trap_common, and the frame below it is whatever the trap
@@ -361,6 +408,7 @@ eip/esp/ebp."""
               % (int(tf["eip"]), int(tf["esp"]), int(tf["ebp"]), int(tf["cs"])))
 
 
-for command in (Guest, Follow, Break, Domains, Shares, Watches, SgLists, Events, TrapFrame):
+for command in (Guest, Follow, Break, Domains, Shares, Watches, SgLists, Events, Devices,
+                TrapFrame):
     command()
 gdb.unwinder.register_unwinder(None, TrapFrameUnwinder(), replace=True)
