@@ -10,8 +10,8 @@
  *     a drop 3
  *
  * It writes a line, pauses (still holding COM2), and gives COM2 up as
- * soon as the hypervisor asks (com2_must_release), after finishing the
- * line it is on. Then it queues for COM2 again, until all its lines are
+ * soon as the hypervisor asks (com2_must_release): the request ends the
+ * pause at once, and the line it was on is already finished. Then it queues for COM2 again, until all its lines are
  * out. At the end it prints, on the console, how many periods it had and
  * the longest it waited for COM2.
  *
@@ -41,6 +41,22 @@ static void write_line(const char *fmt, uint32_t a, uint32_t b)
 	payload(b, data);
 	int n = snprintf(line, sizeof(line), fmt, name, a, b, data);
 	com2_write(line, (uint32_t)n);
+}
+
+/* Pause with COM2 held, until ns have passed or the hypervisor wants COM2
+ * back, whichever comes first (the request raises our device port). */
+static uint64_t pause_until;
+
+static bool pause_over(void)
+{
+	return sv_now() >= pause_until || com2_must_release();
+}
+
+static void pause_holding(uint64_t ns)
+{
+	pause_until = sv_now() + ns;
+	sv_timer_set(pause_until);
+	sv_block_until(pause_over);
 }
 
 static void on_event(uint32_t port)
@@ -90,7 +106,7 @@ int main(const struct sv_start_info *si)
 				be_greedy(greedy, period, seq);
 			write_line("%s %u %04u %s\n", period, seq++);
 			if (pause_ns)
-				sv_sleep_ns(pause_ns);
+				pause_holding(pause_ns);
 			if (com2_must_release())
 				break;
 		}

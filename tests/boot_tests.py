@@ -1563,8 +1563,11 @@ def devwriters_test(name, slice_ms, grace_ms, writers, lines, greedy=None, pause
 
 
 TESTS += [
-    devwriters_test("dev-writers-2", 50, 30, ["alpha", "bravo"], 30),
-    devwriters_test("dev-writers-3", 30, 20, ["alpha", "bravo", "charlie"], 20),
-    devwriters_test("dev-greedy-sleep", 40, 20, ["alpha", "bravo"], 20, greedy=("greedy", "sleep")),
-    devwriters_test("dev-greedy-write", 40, 20, ["alpha", "bravo"], 20, greedy=("greedy", "write")),
+    # Grace periods of several ticks: an honest writer answers the release
+    # request within microseconds of guest time, but a loaded host can hold
+    # QEMU back for a tick or two of its (host-time) clock.
+    devwriters_test("dev-writers-2", 50, 50, ["alpha", "bravo"], 30),
+    devwriters_test("dev-writers-3", 30, 40, ["alpha", "bravo", "charlie"], 20),
+    devwriters_test("dev-greedy-sleep", 40, 40, ["alpha", "bravo"], 20, greedy=("greedy", "sleep")),
+    devwriters_test("dev-greedy-write", 40, 40, ["alpha", "bravo"], 20, greedy=("greedy", "write")),
 ]
