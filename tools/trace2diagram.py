@@ -29,6 +29,9 @@ HC = re.compile(r"^trace: hc dom=(\d+) (\S+) (\w+)\(((?:%s(?:, %s)*)?)\) = (-?\d
 RAISE = re.compile(r"^trace: raise dom=(\d+) (\S+) port=(\d+)$")
 # trace: upcall dom=2 pong pending=0x8
 UPCALL = re.compile(r"^trace: upcall dom=(\d+) (\S+) pending=0x([0-9a-f]+)$")
+# trace: dev COM2 grant dom=2 bravo   (also wait, release-request, revoke, release)
+DEV = re.compile(r"^trace: dev (\w+) (grant|wait|release-request|revoke|release) "
+                 r"dom=(\d+) (\S+)$")
 
 # Calls left out by default: they keep a guest going, they move nothing.
 NOISE = {"version", "yield", "block", "time_get", "timer_set", "console_write",
@@ -39,13 +42,14 @@ HYPERVISOR = "hypervisor"
 
 
 class Event:
-    """One trace line: kind is "hc", "raise" or "upcall"."""
+    """One trace line: kind is "hc", "raise", "upcall" or "dev" (a change
+    of a passthrough device's owner or queue; op says which)."""
 
     def __init__(self, kind, dom, name, op=None, args=(), result=None, error=None,
-                 port=None, pending=None):
+                 port=None, pending=None, device=None):
         self.kind, self.dom, self.name = kind, dom, name
         self.op, self.args, self.result, self.error = op, list(args), result, error
-        self.port, self.pending = port, pending
+        self.port, self.pending, self.device = port, pending, device
 
 
 def parse_arg(s):
@@ -71,6 +75,9 @@ def parse_line(line):
     m = UPCALL.match(line)
     if m:
         return Event("upcall", int(m.group(1)), m.group(2), pending=int(m.group(3), 16))
+    m = DEV.match(line)
+    if m:
+        return Event("dev", int(m.group(3)), m.group(4), op=m.group(2), device=m.group(1))
     raise ValueError("malformed trace line: %r" % line)
 
 
@@ -91,7 +98,7 @@ def in_call_order(events):
     to the hypervisor comes first."""
     out, held = [], []
     for ev in events:
-        if ev.kind == "raise":
+        if ev.kind in ("raise", "dev"):
             held.append(ev)
             continue
         if ev.kind == "hc":
@@ -132,6 +139,8 @@ def messages(events, keep_all=False):
             ports = [p for p in range(32) if ev.pending >> p & 1]
             msg = (HYPERVISOR, ev.name, "upcall: port%s %s pending" %
                    ("s" if len(ports) > 1 else "", ", ".join(map(str, ports))))
+        elif ev.kind == "dev":
+            msg = (HYPERVISOR, ev.name, "%s: %s" % (ev.device, ev.op))
         elif keep_all or ev.op not in NOISE:
             msg = (ev.name, HYPERVISOR, label(ev, peers))
         else:
