@@ -80,7 +80,7 @@ def check(out, log, qemu_rc):
 
     s = sections(out)
     for name in ("xfer", "step", "recv", "sv-domains", "sv-shares", "sv-watches", "sv-sg",
-                 "sv-events", "end"):
+                 "sv-events", "sv-devices", "end"):
         expect(name in s, "gdb never reached section %s" % name)
     expect(re.search(r"^Breakpoint 1, copy_sg \(", out, re.M), "the breakpoint in copy_sg was not hit")
     expect(re.search(r"^Breakpoint 2, lan_recv \(", out, re.M),
@@ -150,6 +150,16 @@ def check(out, log, qemu_rc):
         expect(re.search(r"^domain %s: pending [-\d ]+; masked [-\d ]+; upcalls (on|masked); "
                          r"callback 0x4[0-9a-f]{5}$" % re.escape(dom), events, re.M),
                "sv-events does not show domain %s" % dom)
+    # Nobody in the LAN demo owns COM2: idle, its ports closed, and the
+    # command agrees with the final report's grant count (0).
+    devices = s.get("sv-devices", "")
+    expect(re.search(r"^device 0 COM2: idle \(ports 0x2f8-0x2ff, IRQ 3\), slice \d+ ms, "
+                     r"grace \d+ ms$", devices, re.M), "sv-devices does not show COM2 idle")
+    expect(re.search(r"^  I/O bitmap: ports closed for the running domain 2$", devices, re.M),
+           "sv-devices does not show COM2's ports closed while pong runs")
+    expect("DISAGREES" not in devices, "sv-devices: the bitmap disagrees with the owner")
+    expect(re.search(r"^device: COM2: 0 grants, 0 revoked", log, re.M),
+           "the report does not count 0 grants of COM2")
 
     # And the run went on to the end as without gdb.
     expect(re.search(r"^\[ping\] summary: sent %d, received %d, bad 0" % (count, count), log, re.M),

@@ -19,7 +19,8 @@ of the fuzzer guests, and the longest hostile runs), with nothing else.
 
 After the boot tests, tests/gdb_session.py attaches gdb in batch mode to a
 halted QEMU booting the LAN demo (breakpoints, bt across a hypercall, the
-sv-* commands of tools/gdb/sharevisor.py); `-k gdb` runs only that.
+sv-* commands of tools/gdb/sharevisor.py), then tests/gdb_tour.py sets
+every breakpoint of docs/tour.md; `-k gdb` runs only those two.
 
 Usage: tests/run.py [-j JOBS] [-k SUBSTRING] [--emulator qemu|bochs]
                     [--no-unit | --host | --long] [--keep-logs] [--list]

@@ -35,6 +35,8 @@ echo === sv-sg\n
 sv-sg
 echo === sv-events\n
 sv-events
+echo === sv-devices\n
+sv-devices
 echo === end\n
 delete
 detach
