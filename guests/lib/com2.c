@@ -10,6 +10,7 @@
  * shared_info->device[SV_DEV_COM2]: OWNER once the queue gives us the
  * device, RELEASE when our time is up.
  */
+#include "portio.h"	/* kernel/portio.h: inb, outb */
 #include "sv.h"
 
 /* 16550 registers, offsets from SV_COM2_IO_BASE. */
@@ -36,18 +37,6 @@
 
 static uint32_t com2_port;	/* our event port for the device */
 static uint32_t interrupts;
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
 
 static uint8_t uart_in(uint32_t reg) { return inb((uint16_t)(SV_COM2_IO_BASE + reg)); }
 static void uart_out(uint32_t reg, uint8_t v) { outb((uint16_t)(SV_COM2_IO_BASE + reg), v); }
