@@ -92,8 +92,10 @@ BENCH_GUESTS := $(patsubst bench/%.c,$(B)/bench/%.elf,$(wildcard bench/*.c))
 guests: $(DEMO_GUESTS) $(TEST_GUESTS) $(BENCH_GUESTS)
 
 $(B)/guests/%.o $(B)/tests/guests/%.o $(B)/bench/%.o: CFLAGS = $(GUEST_CFLAGS)
-# The COM2 driver uses the hypervisor's port I/O wrappers (kernel/portio.h).
-$(B)/guests/lib/com2.o: CFLAGS = $(GUEST_CFLAGS) -Ikernel
+# The COM2 driver and the device test guests use the hypervisor's port
+# I/O wrappers (kernel/portio.h).
+$(B)/guests/lib/com2.o $(B)/tests/guests/devintruder.o $(B)/tests/guests/devrace.o: \
+	CFLAGS = $(GUEST_CFLAGS) -Ikernel
 # The hypervisor's own files that the guest library shares.
 $(B)/guests/lib/format.o $(B)/guests/lib/string.o $(B)/guests/lib/strerror.o: \
 		$(B)/guests/lib/%.o: kernel/%.c $(B)/toolchain.mk

@@ -1571,3 +1571,101 @@ TESTS += [
     devwriters_test("dev-greedy-sleep", 40, 40, ["alpha", "bravo"], 20, greedy=("greedy", "sleep")),
     devwriters_test("dev-greedy-write", 40, 40, ["alpha", "bravo"], 20, greedy=("greedy", "write")),
 ]
+
+
+# ---- devices: bad input, the race, intruders (VPIO)
+
+def check_device_report(grants=None, revoked=0):
+    """The power-off line of COM2's counters: grants as given (None: any)."""
+    def check(ctx):
+        m = ctx.search(r"^device: COM2: (\d+) grants, (\d+) revoked, ")
+        if not m:
+            return ["no 'device: COM2: ...' report"]
+        errors = []
+        if grants is not None:
+            expect(int(m.group(1)) == grants, "COM2 report: %s grants, expected %d"
+                   % (m.group(1), grants), errors)
+        expect(int(m.group(2)) == revoked, "COM2 report: %s revoked, expected %d"
+               % (m.group(2), revoked), errors)
+        return errors
+    return check
+
+
+def check_devbad_grants(ctx):
+    m = ctx.search(r"^\[dom0\] devbad: (\d+) grants$")
+    if not m:
+        return ["[dom0] did not count its grants"]
+    return check_device_report(grants=int(m.group(1)))(ctx)
+
+
+DEVBAD = [Module("name=dom0 role=dom0", elf="devbad"),
+          Module("name=first role=first", elf="devbad"),
+          Module("name=second role=second", elf="devbad")]
+
+DEVRACE_NAMES = ["racer%d" % i for i in range(3)]
+
+
+def check_devrace(ctx):
+    errors, won, lost = [], 0, 0
+    for name in DEVRACE_NAMES:
+        m = ctx.search(r"^\[%s\] devrace: (\d+) rounds, (\d+) won, (\d+) lost after seeing "
+                       r"idle, (\d+) busy at the look$" % name)
+        if not m:
+            errors.append("[%s] printed no tally" % name)
+            continue
+        won, lost = won + int(m.group(2)), lost + int(m.group(3))
+    expect(lost > 0, "no grab ever failed after a query said idle: the race never happened",
+           errors)
+    rep = ctx.search(r"^device: COM2: (\d+) grants, 0 revoked")
+    expect(rep and int(rep.group(1)) == won, "the hypervisor counted %s grants, the racers "
+           "won %d times" % (rep and rep.group(1), won), errors)
+    print("note: dev-race [%s]: %d grants won, %d grabs lost after an idle query"
+          % (ctx.emulator, won, lost))
+    return errors
+
+
+# mode: (port, what the kill line says it is)
+INTRUDERS = {
+    "out2": (0x2f8, "COM2, which it does not own"),
+    "in2": (0x2fd, "COM2, which it does not own"),
+    "outs2": (0x2f8, "COM2, which it does not own"),
+    "com1": (0x3f8, "COM1, the hypervisor's console"),
+    "released": (0x2f8, "COM2, which it does not own"),
+    "other": (0x80, "no passthrough device"),
+}
+
+
+def check_intruder(domid, mode):
+    """Killed by the #GP of its in/out, named; it got there and no further."""
+    def check(ctx):
+        errors = check_killed(domid, mode, 13, "", err=0, io=INTRUDERS[mode])(ctx)
+        expect(ctx.search(r"^\[%s\] about to: %s$" % (mode, mode)),
+               "[%s] never reached its in/out" % mode, errors)
+        expect(not ctx.search(r"^\[%s\] survived" % mode),
+               "[%s] survived its in/out" % mode, errors)
+        return errors
+    return check
+
+
+def intruder_test():
+    modes = list(INTRUDERS)
+    mods = [Module("name=owner mode=owner", elf="devintruder")]
+    mods += [Module("name=%s mode=%s" % (m, m), elf="devintruder") for m in modes]
+    checks = [check_verdict("owner", "devintruder"), check_exited(0, "owner")]
+    checks += [check_intruder(i + 1, m) for i, m in enumerate(modes)]
+    # owner, com1 and released each had COM2 once; nobody was revoked.
+    checks.append(check_device_report(grants=3))
+    return Test("dev-intruders", all_of(*checks), hv_args="check=invariants", modules=mods,
+                expect_status=EXIT_FAILED)
+
+
+TESTS += [
+    Test("dev-bad-input", all_of(check_verdicts("devbad", ["dom0", "first", "second"]),
+                                 check_devbad_grants, check_no_kills),
+         hv_args="check=invariants", modules=DEVBAD),
+    Test("dev-race", all_of(check_verdicts("devrace", DEVRACE_NAMES), check_devrace,
+                            check_no_kills),
+         hv_args="check=invariants",
+         modules=[Module("name=%s rounds=40" % n, elf="devrace") for n in DEVRACE_NAMES]),
+    intruder_test(),
+]
