@@ -117,6 +117,11 @@ static void one_call(void)
 		break;
 	}
 	int32_t rc = sv_hypercall(op, a[0], a[1], a[2], a[3], a[4]);
+	/* A random grab may have given us COM2, or queued us for it. Give it
+	 * back at once, as a driver would: an owner that kept it while
+	 * another fuzzer waits would be revoked and killed (docs/devices.md). */
+	if (shared_info->device[SV_DEV_COM2] & (SV_DEVF_OWNER | SV_DEVF_WAITING))
+		sv_device_release(SV_DEV_COM2);
 	if (rc >= 0)
 		results[0]++;
 	else if (rc >= -SV_ERRNO_MAX)
