@@ -1,0 +1,100 @@
+/*
+ * msg.h: a message transport between domains, built on shares only (share
+ * pages, address watches, scatter-gather transfer). docs/msg.md tells the
+ * design; this header is the contract.
+ *
+ * A server listens under a name; a client connects to that name; the
+ * server accepts. Then the two exchange whole messages, in order, each
+ * up to MSG_MAX bytes (zero-length messages included), directly, with no
+ * help from anyone else. Domain 0 runs the introducer (guests/msgns.c):
+ * it keeps the names, and for each connection creates the share the two
+ * sides talk over, grants it to both, and gets out of the way.
+ *
+ *     server                               client
+ *     msg_init(ns)                         msg_init(ns)
+ *     l = msg_listen("files")
+ *     c = msg_accept(l, 0)    <-------     c = msg_connect("files", 0)
+ *     n = msg_recv(c, buf, max, 0)  <----  msg_send(c, req, len, 0)
+ *     msg_send(c, reply, len, 0)    ---->  n = msg_recv(c, buf, max, 0)
+ *     msg_close(c)                         msg_close(c)
+ *
+ * Flow control: a message is copied straight into one of the receiver's
+ * MSG_RX_SLOTS registered buffers. When the receiver has none free, the
+ * sender blocks until it frees one (or, with MSG_NONBLOCK, gets
+ * MSG_EWOULDBLOCK): nothing is ever dropped, and memory stays bounded.
+ *
+ * Failure: when the peer closes, drops the share, or dies, the calls on
+ * that connection return MSG_ECONNRESET (recv first delivers what had
+ * already arrived). Nothing waits for ever: connect and accept have
+ * timeouts, and every wait also ends when the peer leaves. The survivor
+ * may listen or connect again, and a new server may listen under the
+ * name of one that died.
+ *
+ * Handles are small integers; each domain holds MSG_MAX_HANDLES at most.
+ * Functions return a handle, a length, 0, or a negative error: an SV_E*
+ * code from include/sharevisor.h, or one of the MSG_E* codes below.
+ */
+#ifndef SV_GUEST_MSG_H
+#define SV_GUEST_MSG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "sharevisor.h"
+
+#define MSG_MAX		8192	/* bytes in one message */
+#define MSG_NAME_MAX	16	/* bytes in a listening name, with the NUL */
+#define MSG_MAX_HANDLES	4	/* listeners + connections one domain holds */
+#define MSG_RX_SLOTS	4	/* receive buffers per connection: the window */
+#define MSG_NS_SHARE	32	/* the introducer's share (ns= on the command line) */
+
+#define MSG_CONNECT_TIMEOUT_NS	(2000ull * 1000000)	/* connect: for the server to accept */
+#define MSG_ACCEPT_TIMEOUT_NS	(10000ull * 1000000)	/* accept: for a client to come */
+
+/* flags */
+#define MSG_NONBLOCK	1	/* return MSG_EWOULDBLOCK instead of waiting */
+
+/* errors (the SV_E* codes are -1 .. -SV_ERRNO_MAX) */
+#define MSG_ECONNRESET	(-101)	/* the peer closed, dropped the share or died */
+#define MSG_EWOULDBLOCK	(-102)	/* MSG_NONBLOCK, and the call would wait */
+#define MSG_ENOTFOUND	(-103)	/* connect: nobody listens under that name */
+#define MSG_ETIMEDOUT	(-104)	/* connect or accept: nobody came in time */
+#define MSG_EMSGSIZE	(-105)	/* send: more than MSG_MAX bytes */
+#define MSG_EBADF	(-106)	/* not a handle of that kind, or closed */
+#define MSG_EADDRINUSE	(-107)	/* listen: a live domain listens under that name */
+#define MSG_ENOINTRO	(-108)	/* the introducer cannot be reached */
+#define MSG_EPROTO	(-109)	/* the other side broke the protocol */
+#define MSG_ENFILE	(-110)	/* MSG_MAX_HANDLES are open, or the introducer is full */
+
+/* Attach to the introducer's share (MSG_NS_SHARE unless ns= says). */
+int32_t msg_init(sv_share_t ns_share);
+
+int32_t msg_listen(const char *name);
+int32_t msg_accept(int32_t listener, uint32_t flags);
+int32_t msg_connect(const char *name, uint32_t flags);
+/* The peer's domain id of connection c. */
+int32_t msg_peer(int32_t c);
+
+int32_t msg_send(int32_t c, const void *buf, uint32_t len, uint32_t flags);
+/* Copies the next message into buf; a message longer than max is
+ * refused with MSG_EMSGSIZE and stays first in line. */
+int32_t msg_recv(int32_t c, void *buf, uint32_t max, uint32_t flags);
+/* Close a connection (the peer sees MSG_ECONNRESET) or a listener. */
+int32_t msg_close(int32_t h);
+
+/* Wait on several handles at once, like poll(2). */
+#define MSG_POLLIN	1	/* recv would not wait (a message, or a reset) */
+#define MSG_POLLOUT	2	/* send would not wait */
+#define MSG_POLLHUP	4	/* the peer is gone */
+#define MSG_POLLACCEPT	8	/* a listener: accept would not wait */
+struct msg_pollfd {
+	int32_t handle;
+	uint32_t events;	/* IN: what to wait for */
+	uint32_t revents;	/* OUT: what is ready (MSG_POLLHUP always reported) */
+};
+/* Returns how many entries have revents set; 0 after timeout_ns (0: look
+ * once, without waiting). */
+int32_t msg_poll(struct msg_pollfd *fds, uint32_t n, uint64_t timeout_ns);
+
+const char *msg_strerror(int32_t err);
+
+#endif /* SV_GUEST_MSG_H */
