@@ -1669,3 +1669,58 @@ TESTS += [
          modules=[Module("name=%s rounds=40" % n, elf="devrace") for n in DEVRACE_NAMES]),
     intruder_test(),
 ]
+
+
+# ---- msg transport: connections, flow control, resets (guests/lib/msg.h)
+
+def msg_modules(*roles):
+    """Domain 0 is the introducer; then one msgtest module per (name, args)."""
+    return [Module("name=ns", elf="msgns")] + [
+        Module("name=%s %s" % (name, args), elf="msgtest") for name, args in roles]
+
+
+def check_msg_verdicts(names, connections):
+    """Every named domain passed; the introducer made that many connections
+    and exited 0 after them."""
+    def check(ctx):
+        errors = check_verdicts("msgtest", names)(ctx)
+        m = ctx.search(r"^\[ns\] introducer: (\d+) connections made, \d+ refused$")
+        expect(m and int(m.group(1)) == connections, "the introducer made %s connections, "
+               "expected %d" % (m and m.group(1), connections), errors)
+        return errors + check_exited(0, "ns")(ctx)
+    return check
+
+
+def check_msg_numbers(ctx):
+    errors = []
+    m = ctx.search(r"^\[client\] client: (\d+) messages, (\d+) bytes, echoed intact$")
+    sizes = [0, 1, 2, 3, 4, 5, 63, 64, 100, 1000, 4095, 4096, 4097, 8000, 8191, 8192]
+    window = [100 + k for k in range(4)]       # MSG_RX_SLOTS pipelined messages
+    want = (len(sizes) + len(window), sum(sizes) + sum(window))
+    expect(m and (int(m.group(1)), int(m.group(2))) == want,
+           "client's tally %s, expected %d messages, %d bytes" % (m and m.groups(), *want), errors)
+    return errors
+
+
+TESTS += [
+    Test("msg-echo", all_of(check_msg_verdicts(["echo", "client"], 1), check_msg_numbers,
+                            check_no_kills),
+         hv_args="check=invariants",
+         modules=msg_modules(("echo", "role=echo"), ("client", "role=client"))),
+    Test("msg-flow", all_of(check_msg_verdicts(["sink", "source"], 1), check_no_kills,
+                            check_lines(r"^\[sink\] sink: 200 messages in order$",
+                                        r"^\[source\] source: 200 messages, held back [1-9]\d* times$")),
+         modules=msg_modules(("sink", "role=sink"), ("source", "role=source"))),
+    Test("msg-reset", all_of(check_verdicts("msgtest", ["survivor", "echo2"]),
+                             check_exited(1, "echo1", 3),
+                             check_lines(r"^\[echo1\] dying after 5 messages, connection open$",
+                                         r"^\[survivor\] survivor: reset after 5 round trips$",
+                                         r"^\[survivor\] survivor: reconnected, 20 round trips after$",
+                                         r"^\[ns\] introducer: 2 connections made")),
+         expect_status=EXIT_FAILED,
+         modules=msg_modules(("echo1", "role=echo die_after=5"),
+                             ("echo2", "role=echo start_after_ms=300"),
+                             ("survivor", "role=survivor"))),
+    Test("msg-bad-api", all_of(check_msg_verdicts(["badapi"], 1), check_no_kills),
+         modules=msg_modules(("badapi", "role=badapi"))),
+]
