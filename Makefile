@@ -81,7 +81,7 @@ GUEST_CFLAGS := $(filter-out -Ikernel -Imm -Ishare,$(CFLAGS)) -Iguests/lib
 GUEST_LIB_OBJS := $(B)/guests/lib/entry.o $(B)/guests/lib/start.o \
 	$(B)/guests/lib/hypercalls.o $(B)/guests/lib/console.o \
 	$(B)/guests/lib/events.o $(B)/guests/lib/upcall.o $(B)/guests/lib/lan.o \
-	$(B)/guests/lib/com2.o $(B)/guests/lib/msg.o \
+	$(B)/guests/lib/com2.o $(B)/guests/lib/msg.o $(B)/guests/lib/domains.o \
 	$(B)/guests/lib/format.o $(B)/guests/lib/string.o $(B)/guests/lib/strerror.o
 GUEST_LIB := $(B)/guests/libsv.a
 DEMO_GUESTS := $(patsubst guests/%.c,$(B)/guests/%.elf,$(wildcard guests/*.c))

@@ -53,19 +53,9 @@ static void grant_to_each(sv_share_t share, const char *list, int n, const char 
 	}
 }
 
-static bool others_gone(void)
-{
-	int n = sv_domain_list(doms, SV_MAX_DOMAINS);
-	for (int i = 0; i < n; i++)
-		if (doms[i].domid != start_info->domid &&
-		    (doms[i].state == SV_DOM_RUNNABLE || doms[i].state == SV_DOM_BLOCKED))
-			return false;
-	return true;
-}
-
 static void on_event(uint32_t port)
 {
-	(void)port;	/* SV_PORT_DOMAIN_EXIT: others_gone() will look */
+	(void)port;	/* SV_PORT_DOMAIN_EXIT: sv_others_ended() will look */
 }
 
 int main(const struct sv_start_info *si)
@@ -101,7 +91,7 @@ int main(const struct sv_start_info *si)
 		}
 	}
 
-	sv_block_until(others_gone);	/* woken by SV_PORT_DOMAIN_EXIT */
+	sv_block_until(sv_others_ended);	/* woken by SV_PORT_DOMAIN_EXIT */
 	sv_share_destroy(share);
 	for (int i = 0; i < 2; i++)
 		if (fuzz_shares[i] >= 0)

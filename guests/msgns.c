@@ -69,25 +69,6 @@ static void on_event(uint32_t port)
 	(void)port;	/* the main loop looks at everything */
 }
 
-static bool alive(uint32_t domid)
-{
-	int n = sv_domain_list(doms, SV_MAX_DOMAINS);
-	for (int i = 0; i < n; i++)
-		if (doms[i].domid == domid)
-			return doms[i].state == SV_DOM_RUNNABLE || doms[i].state == SV_DOM_BLOCKED;
-	return false;
-}
-
-static bool others_gone(void)
-{
-	int n = sv_domain_list(doms, SV_MAX_DOMAINS);
-	for (int i = 0; i < n; i++)
-		if (doms[i].domid != start_info->domid &&
-		    (doms[i].state == SV_DOM_RUNNABLE || doms[i].state == SV_DOM_BLOCKED))
-			return false;
-	return true;
-}
-
 static void post(uint32_t slot)
 {
 	struct sv_sg sg = { (uint32_t)&req[slot], sizeof(req[slot]) };
@@ -124,7 +105,7 @@ static void forget_conn(struct conn *c)
 static void do_listen(const struct ns_msg *r)
 {
 	int i = find_name(r->name);
-	if (i >= 0 && names[i].domid != r->domid && alive(names[i].domid)) {
+	if (i >= 0 && names[i].domid != r->domid && sv_domain_running(names[i].domid)) {
 		reply(r, MSG_EADDRINUSE, -1, names[i].domid);
 		return;
 	}
@@ -147,7 +128,7 @@ static void do_connect(const struct ns_msg *r)
 	int k = 0;
 	while (k < MAX_CONNS && conns[k].used)
 		k++;
-	if (i < 0 || !alive(names[i].domid)) {
+	if (i < 0 || !sv_domain_running(names[i].domid)) {
 		stats_refused++;
 		reply(r, MSG_ENOTFOUND, -1, 0);
 		return;
@@ -234,18 +215,18 @@ static void tidy_conns(void)
 		if (!c->used)
 			continue;
 		bool joined = c->joined[0] == 0 && c->joined[1] == 0;
-		if (joined || !alive(c->client) || !alive(c->listener) ||
+		if (joined || !sv_domain_running(c->client) || !sv_domain_running(c->listener) ||
 		    sv_now() - c->since > PENDING_NS)
 			forget_conn(c);
 	}
 	for (int i = 0; i < MAX_NAMES; i++)
-		if (names[i].used && !alive(names[i].domid))
+		if (names[i].used && !sv_domain_running(names[i].domid))
 			names[i].used = false;	/* a restarted server may take it */
 }
 
 static bool work(void)
 {
-	if (req_len[ring[head]] != 0 || sv_now() >= next_tidy || others_gone())
+	if (req_len[ring[head]] != 0 || sv_now() >= next_tidy || sv_others_ended())
 		return true;
 	for (int k = 0; k < MAX_CONNS; k++)
 		if (conns[k].used && conns[k].joined[0] == 0 && conns[k].joined[1] == 0)
@@ -272,7 +253,7 @@ int main(const struct sv_start_info *si)
 		post(s);
 	}
 
-	while (!others_gone()) {
+	while (!sv_others_ended()) {
 		next_tidy = sv_now() + 100 * MS;	/* for the pending timeouts */
 		sv_timer_set(next_tidy);
 		sv_block_until(work);

@@ -190,17 +190,25 @@ static bool valid_name(const char *name)
 	return n > 0 && n < MSG_NAME_MAX;
 }
 
-int32_t msg_listen(const char *name)
+/* A free handle for what the introducer says to request op on name:
+ * the handle, or the error. */
+static int32_t named_request(uint32_t op, const char *name, struct ns_msg *r)
 {
-	struct ns_msg r;
 	if (!valid_name(name))
 		return SV_EINVAL;
 	int32_t h = new_handle();
 	if (h < 0)
 		return h;
-	int32_t rc = ns_call(NS_LISTEN, name, &r);
-	if (rc < 0)
-		return rc;
+	int32_t rc = ns_call(op, name, r);
+	return rc < 0 ? rc : h;
+}
+
+int32_t msg_listen(const char *name)
+{
+	struct ns_msg r;
+	int32_t h = named_request(NS_LISTEN, name, &r);
+	if (h < 0)
+		return h;
 	handles[h] = (struct handle){ .kind = LISTENER };
 	snprintf(handles[h].name, sizeof(handles[h].name), "%s", name);
 	return h;
@@ -297,15 +305,12 @@ static int32_t await_other(int32_t h, uint64_t timeout_ns)
 int32_t msg_connect(const char *name, uint32_t flags)
 {
 	struct ns_msg r;
-	if (!valid_name(name) || (flags & ~MSG_NONBLOCK))
+	if (flags & ~MSG_NONBLOCK)
 		return SV_EINVAL;
-	int32_t h = new_handle();
+	int32_t h = named_request(NS_CONNECT, name, &r);
 	if (h < 0)
 		return h;
-	int32_t rc = ns_call(NS_CONNECT, name, &r);
-	if (rc < 0)
-		return rc;
-	rc = attach(h, r.share, (sv_domid_t)r.other);
+	int32_t rc = attach(h, r.share, (sv_domid_t)r.other);
 	return rc < 0 ? rc : await_other(h, MSG_CONNECT_TIMEOUT_NS);
 }
 

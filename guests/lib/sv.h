@@ -58,6 +58,10 @@ int32_t sv_device_grab(uint32_t dev, uint32_t port, uint32_t flags);
 int32_t sv_device_release(uint32_t dev);
 int32_t sv_device_config(uint32_t dev, uint32_t slice_ms, uint32_t grace_ms);
 
+/* Domain 0 asks about the others (guests/lib/domains.c). */
+bool sv_domain_running(uint32_t domid);		/* runnable or blocked */
+bool sv_others_ended(void);			/* every other domain exited or was killed */
+
 /* The raw hypercall, for tests that pass deliberately bad arguments. */
 int32_t sv_hypercall(uint32_t op, uint32_t a1, uint32_t a2, uint32_t a3,
 		     uint32_t a4, uint32_t a5);
