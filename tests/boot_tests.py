@@ -1721,6 +1721,15 @@ TESTS += [
          modules=msg_modules(("echo1", "role=echo die_after=5"),
                              ("echo2", "role=echo start_after_ms=300"),
                              ("survivor", "role=survivor"))),
+    # A hostile peer speaking the protocol by hand: garbage to the
+    # introducer, lying headers to the echo server; both carry on.
+    Test("msg-hostile", all_of(check_verdicts("msgtest", ["echo"]),
+                               check_verdicts("msghostile", ["hostile"]), check_no_kills,
+                               check_lines(r"^\[echo\] echo: 1 connections ended, 4 malformed "
+                                           r"messages refused$")),
+         hv_args="check=invariants",
+         modules=[Module("name=ns", elf="msgns"), Module("name=echo role=echo", elf="msgtest"),
+                  Module("name=hostile", elf="msghostile")]),
     Test("msg-bad-api", all_of(check_msg_verdicts(["badapi"], 1), check_no_kills),
          modules=msg_modules(("badapi", "role=badapi"))),
 ]

@@ -63,7 +63,7 @@ static int32_t connect_retry(const char *name)
 static int echo(void)
 {
 	uint32_t clients = sv_cmdline_uint("clients", 1), die_after = sv_cmdline_uint("die_after", 0);
-	uint32_t echoed = 0, ended = 0;
+	uint32_t echoed = 0, ended = 0, malformed = 0;
 	uint32_t start_after = sv_cmdline_uint("start_after_ms", 0);
 	if (start_after)
 		sv_sleep_ns(start_after * MS);
@@ -85,6 +85,7 @@ static int echo(void)
 				ended++;
 				continue;
 			}
+			malformed += len == MSG_EPROTO;
 			if (len < 0)
 				continue;
 			CHECK_MSG(msg_send(fds[i].handle, in, (uint32_t)len, 0), len);
@@ -102,7 +103,7 @@ static int echo(void)
 		}
 	}
 	msg_close(l);
-	printf("echo: %u connections ended\n", ended);
+	printf("echo: %u connections ended, %u malformed messages refused\n", ended, malformed);
 	return xtf_verdict("msgtest");
 }
 
