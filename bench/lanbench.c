@@ -18,7 +18,7 @@
  *
  * Each figure: "BENCH name median min max", median of ROUNDS samples.
  */
-#include "sv.h"
+#include "bench.h"
 
 #define PORT		(SV_PORT_FIRST_FREE + 1)
 #define MAP_VA		0x10000000u
@@ -69,17 +69,6 @@ static void wait_watch(volatile uint32_t *counter)
 	*counter = 1;
 }
 
-static void report(const char *name, uint32_t *a, uint32_t n)
-{
-	for (uint32_t i = 1; i < n; i++) {
-		uint32_t x = a[i], j = i;
-		for (; j > 0 && a[j - 1] > x; j--)
-			a[j] = a[j - 1];
-		a[j] = x;
-	}
-	printf("BENCH %s %u %u %u\n", name, a[n / 2], a[0], a[n - 1]);
-}
-
 static uint32_t ack_counter = 1;
 
 static int ping(void)
@@ -113,7 +102,7 @@ static int ping(void)
 				return 1;
 		}
 		snprintf(name, sizeof(name), "rtt_%u", sizes[s]);
-		report(name, samples, rounds);
+		bench_report(name, samples, rounds);
 	}
 	for (uint32_t r = 0; r < rounds; r++) {
 		ctl->t0 = rdtsc();
@@ -121,7 +110,7 @@ static int ping(void)
 		wait_watch(&ack_counter);
 		samples[r] = ctl->latency[r];
 	}
-	report("event_latency", samples, rounds);
+	bench_report("event_latency", samples, rounds);
 	ctl->done = 1;
 	sv_trigger(share, OFF_PING);
 	return 0;

@@ -36,6 +36,8 @@ MODES = {
 CONFIGS = {
     "hcbench": [("hcbench", "name=hcbench")],
     "lanbench": [("lanbench", "name=ping role=ping"), ("lanbench", "name=echo role=echo")],
+    "msgbench": [("../guests/msgns", "name=ns"), ("msgbench", "name=echo role=echo"),
+                 ("msgbench", "name=ping role=ping")],
 }
 ROWS = [  # (figure, what it is, baseline figure or None)
     ("function_call", "call of an empty function (baseline)", None),
@@ -56,11 +58,16 @@ ROWS = [  # (figure, what it is, baseline figure or None)
     ("rtt_1024", "ping-pong round trip, 1 KiB", "memcpy_1024"),
     ("rtt_4096", "ping-pong round trip, 4 KiB", "memcpy_4096"),
     ("rtt_65536", "ping-pong round trip, 64 KiB", "memcpy_65536"),
+    ("msg_rtt_64", "msg transport round trip, 64 B", "rtt_64"),
+    ("msg_rtt_1024", "msg transport round trip, 1 KiB", "rtt_1024"),
+    ("msg_rtt_8192", "msg transport round trip, 8 KiB", "memcpy_4096"),
+    ("msg_connect", "msg connect + close, introducer included", "null_hypercall"),
 ]
 LINUX = [  # (our figure, Linux metric in peer-linux's table, what)
     ("null_hypercall", "syscall_getppid_cyc", "getppid"),
     ("rtt_64", "pipe_rt_64B_cyc", "pipe round trip 64 B"),
     ("rtt_64", "futex_rt_cyc", "futex ping-pong"),
+    ("msg_rtt_64", "pipe_rt_64B_cyc", "pipe round trip 64 B (msg)"),
     ("sg_xfer_65536", "pipe_bulk_64K_cyc (per 64 KiB)", "pipe bulk per 64 KiB"),
 ]
 

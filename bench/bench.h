@@ -1,0 +1,22 @@
+/*
+ * bench.h: what the benchmark guests share: the figure line that
+ * bench/run.py reads, "BENCH name median min max".
+ */
+#ifndef SV_BENCH_H
+#define SV_BENCH_H
+
+#include "sv.h"
+
+/* Sort the n samples in a (in place) and print the figure. */
+static inline void bench_report(const char *name, uint32_t *a, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		uint32_t x = a[i], j = i;
+		for (; j > 0 && a[j - 1] > x; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
+	printf("BENCH %s %u %u %u\n", name, a[n / 2], a[0], a[n - 1]);
+}
+
+#endif /* SV_BENCH_H */
