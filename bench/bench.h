@@ -19,4 +19,19 @@ static inline void bench_report(const char *name, uint32_t *a, uint32_t n)
 	printf("BENCH %s %u %u %u\n", name, a[n / 2], a[0], a[n - 1]);
 }
 
+/* rounds= from the command line, 1 .. max (max if absent or out of range). */
+static inline uint32_t bench_rounds(uint32_t max)
+{
+	uint32_t r = sv_cmdline_uint("rounds", max);
+	return r == 0 || r > max ? max : r;
+}
+
+/* Is this the measuring side (role=ping)? The other is role=echo. */
+static inline bool bench_is_ping(void)
+{
+	char role[8] = "";
+	sv_cmdline_get("role", role, sizeof(role));
+	return strncmp(role, "ping", sizeof(role)) == 0;
+}
+
 #endif /* SV_BENCH_H */

@@ -79,13 +79,9 @@ static int echo(void)
 
 int main(const struct sv_start_info *si)
 {
-	char role[8] = "";
 	(void)si;
-	rounds = sv_cmdline_uint("rounds", MAX_ROUNDS);
-	if (rounds == 0 || rounds > MAX_ROUNDS)
-		rounds = MAX_ROUNDS;
+	rounds = bench_rounds(MAX_ROUNDS);
 	if (msg_init(MSG_NS_SHARE) < 0)
 		return 1;
-	sv_cmdline_get("role", role, sizeof(role));
-	return strncmp(role, "ping", sizeof(role)) == 0 ? ping() : echo();
+	return bench_is_ping() ? ping() : echo();
 }
