@@ -1602,26 +1602,35 @@ DEVBAD = [Module("name=dom0 role=dom0", elf="devbad"),
           Module("name=first role=first", elf="devbad"),
           Module("name=second role=second", elf="devbad")]
 
-DEVRACE_NAMES = ["racer%d" % i for i in range(3)]
+DEVRACE_RACERS = ["racer%d" % i for i in range(1, 4)]
+DEVRACE_ROUNDS = 40
 
 
 def check_devrace(ctx):
-    errors, won, lost = [], 0, 0
-    for name in DEVRACE_NAMES:
-        m = ctx.search(r"^\[%s\] devrace: (\d+) rounds, (\d+) won, (\d+) lost after seeing "
-                       r"idle, (\d+) busy at the look$" % name)
-        if not m:
-            errors.append("[%s] printed no tally" % name)
-            continue
-        won, lost = won + int(m.group(2)), lost + int(m.group(3))
+    """Every round had one owner, some grab lost after an idle look, and
+    the hypervisor granted COM2 once a round."""
+    m = ctx.search(r"^\[ref\] devrace: (\d+) rounds, (\d+) with one owner, wins ([\d/]+), "
+                   r"(\d+) lost after an idle look, (\d+) looked busy$")
+    if not m:
+        return ["[ref] printed no tally"]
+    errors = []
+    rounds, one, lost = int(m.group(1)), int(m.group(2)), int(m.group(4))
+    wins = [int(w) for w in m.group(3).split("/")]
+    expect(rounds == DEVRACE_ROUNDS and one == rounds and sum(wins) == rounds
+           and len(wins) == len(DEVRACE_RACERS),
+           "%d rounds, %d with one owner, wins %s: expected one owner in each of %d"
+           % (rounds, one, m.group(3), DEVRACE_ROUNDS), errors)
     expect(lost > 0, "no grab ever failed after a query said idle: the race never happened",
            errors)
-    rep = ctx.search(r"^device: COM2: (\d+) grants, 0 revoked")
-    expect(rep and int(rep.group(1)) == won, "the hypervisor counted %s grants, the racers "
-           "won %d times" % (rep and rep.group(1), won), errors)
-    print("note: dev-race [%s]: %d grants won, %d grabs lost after an idle query"
-          % (ctx.emulator, won, lost))
+    errors += check_device_report(grants=DEVRACE_ROUNDS)(ctx)
+    print("note: dev-race [%s]: wins %s, %d grabs lost after an idle look, %s looked busy"
+          % (ctx.emulator, m.group(3), lost, m.group(5)))
     return errors
+
+
+DEVRACE = ([Module("name=ref role=referee racers=%d rounds=%d"
+                   % (len(DEVRACE_RACERS), DEVRACE_ROUNDS), elf="devrace")] +
+           [Module("name=%s role=racer" % n, elf="devrace") for n in DEVRACE_RACERS])
 
 
 # mode: (port, what the kill line says it is)
@@ -1663,10 +1672,9 @@ TESTS += [
     Test("dev-bad-input", all_of(check_verdicts("devbad", ["dom0", "first", "second"]),
                                  check_devbad_grants, check_no_kills),
          hv_args="check=invariants", modules=DEVBAD),
-    Test("dev-race", all_of(check_verdicts("devrace", DEVRACE_NAMES), check_devrace,
+    Test("dev-race", all_of(check_verdicts("devrace", ["ref"] + DEVRACE_RACERS), check_devrace,
                             check_no_kills),
-         hv_args="check=invariants",
-         modules=[Module("name=%s rounds=40" % n, elf="devrace") for n in DEVRACE_NAMES]),
+         hv_args="check=invariants", modules=DEVRACE),
     intruder_test(),
 ]
 
