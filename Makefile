@@ -239,11 +239,11 @@ $(B)/unit/test_share: tests/unit/test_share.c tests/unit/fake_kernel.c tests/uni
 	$(HOST_CC) $(HOST_CFLAGS) -Ishare -include tests/unit/fake_kernel.h -o $@ $< \
 		tests/unit/fake_kernel.c tests/unit/unit.c $(SHARE_TEST_SOURCES)
 
-# The 9P2000 wire format of the file service (guests/lib/ninep.c),
-# which uses nothing of the guest library but memcpy and friends: on
-# the host it takes them from libc.
-NINEP_SOURCES := guests/lib/ninep.c
-NINEP_TESTS := $(B)/unit/test_ninep
+# The 9P2000 wire format and service of the file service (guests/lib/
+# ninep*.c), which use nothing of the guest library but memcpy and
+# friends: on the host they take them from libc.
+NINEP_SOURCES := guests/lib/ninep.c guests/lib/ninep_serve.c
+NINEP_TESTS := $(B)/unit/test_ninep $(B)/unit/test_ninep_serve
 UNIT_TESTS += $(NINEP_TESTS)
 $(NINEP_TESTS): $(B)/unit/%: tests/unit/%.c $(NINEP_SOURCES) guests/lib/ninep*.h \
 		tests/unit/unit.c tests/unit/unit.h
