@@ -1641,6 +1641,7 @@ INTRUDERS = {
     "outs2": (0x2f8, "COM2, which it does not own", 0x6E),       # rep outsb
     "outw2": (0x2fc, "COM2, which it does not own", 0xEF),       # 0x66 out %ax, %dx
     "other": (0x80, "no passthrough device", 0xE4),              # in $0x80, %al
+    "forged": (0x2f8, "COM2, which it does not own", 0xEE),      # its device word forged
     "com1": (0x3f8, "COM1, the hypervisor's console", 0xEE),
     "released": (0x2f8, "COM2, which it does not own", 0xEE),
     "straddle": (0x2ff, None, 0xEF),     # outw on 0x2ff-0x300, owning COM2

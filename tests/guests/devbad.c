@@ -9,7 +9,8 @@
  *   role=dom0   domain 0. Bad device ids (idle and while it owns COM2),
  *               bad status addresses, slice and grace values, ports and
  *               flags; grabs COM2 and releases it (idle again, its port
- *               free for a share); grabs it again and checks "grab
+ *               free for a share); forges its shared-info word (nothing
+ *               believes it); grabs it again and checks "grab
  *               twice"; holds it while the others queue; then releases,
  *               and the first waiter must get it.
  *   role=first  when domain 0 says go (an event on GO_PORT), while
@@ -258,6 +259,23 @@ static void test_grab_release(uint32_t *grants)
 	CHECK_RC(share_get_port(DEV_PORT), 0);	/* unbound by the release */
 }
 
+/* The shared-info word is the hypervisor's to write, but it sits in a
+ * page the guest can write too. Forging it fools only the forger: the
+ * hypervisor decides by its own state. */
+static void test_forged_word(uint32_t *grants)
+{
+	shared_info->device[SV_DEV_COM2] = SV_DEVF_OWNER | SV_DEVF_WAITING;
+	CHECK_RC(sv_device_release(SV_DEV_COM2), SV_EPERM);	/* we neither own nor wait */
+	struct sv_device_status st = query();
+	CHECK(st.state == SV_DEVICE_IDLE && st.owner == SV_DOMID_NONE && st.waiters == 0,
+	      "forged word: state %u owner %#x waiters %u", st.state, st.owner, st.waiters);
+	CHECK_RC(sv_device_grab(SV_DEV_COM2, DEV_PORT, 0), SV_GRAB_OWNED);	/* not SV_EEXIST */
+	(*grants)++;
+	check_owned_by_me("grabbed over a forged word");	/* the grant rewrote it */
+	CHECK_RC(sv_device_release(SV_DEV_COM2), SV_OK);
+	check_idle("released again");
+}
+
 /* Grab again, for the others to queue behind, with a slice long enough
  * that domain 0 is never asked to release (it would be revoked if it
  * stayed past the grace period). */
@@ -304,6 +322,7 @@ static int dom0(void)
 	test_config();
 	test_bad_grabs(share);
 	test_grab_release(&grants);
+	test_forged_word(&grants);
 	test_own(&grants);
 	CHECK_RC(sv_event_send(FIRST_DOMID, GO_PORT), SV_OK);	/* "queue now" */
 

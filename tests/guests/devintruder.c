@@ -16,6 +16,8 @@
  *   outs2     rep outsb to COM2 (the port in dx) while the holder owns it
  *   outw2     outw (a 0x66 prefix) to 0x2FC while the holder owns it
  *   other     inb from port 0x80 (an 8-bit immediate port: no device there)
+ *   forged    writes SV_DEVF_OWNER into its own shared-info device word,
+ *             then outb to 0x2F8: the word grants nothing
  *   com1      outb to 0x3F8 (COM1, the console) while owning COM2
  *   released  owns COM2, writes its scratch register, releases, writes
  *             again: the release closed the ports
@@ -41,7 +43,7 @@
 
 /* The intruders that fault while the holder owns COM2: it waits for
  * them (by name) before it lets the device go. */
-static const char *const while_held[] = { "out2", "in2", "outs2", "outw2", "other" };
+static const char *const while_held[] = { "out2", "in2", "outs2", "outw2", "other", "forged" };
 #define NHELD (sizeof(while_held) / sizeof(while_held[0]))
 
 static bool is(const char *mode, const char *name)
@@ -150,7 +152,9 @@ int main(const struct sv_start_info *si)
 	}
 
 	printf("about to: %s\n", mode);
-	if (is(mode, "out2") || is(mode, "released")) {
+	if (is(mode, "forged"))
+		shared_info->device[SV_DEV_COM2] = SV_DEVF_OWNER;	/* "it's mine" */
+	if (is(mode, "out2") || is(mode, "released") || is(mode, "forged")) {
 		outb(COM2_DATA, 'X');
 	} else if (is(mode, "in2")) {
 		(void)inb(COM2_LSR);
