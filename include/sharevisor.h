@@ -611,7 +611,8 @@ struct sv_device_status {
 	uint32_t state;		/* SV_DEVICE_IDLE or SV_DEVICE_BUSY */
 	uint32_t owner;		/* the owner's domain id, or SV_DOMID_NONE */
 	uint32_t waiters;	/* domains in the wait queue */
-	uint32_t flags;		/* the caller's SV_DEVF_* bits */
+	uint32_t flags;		/* the caller's SV_DEVF_* bits, from the hypervisor's
+				 * own state (not read back from shared-info) */
 	uint32_t io_base, io_count;	/* the device's I/O ports */
 	uint32_t irq;		/* its interrupt line */
 	uint32_t slice_ms;	/* the time slice given at each grant */

@@ -277,6 +277,15 @@ void device_init(uint32_t slice_ms, uint32_t grace_ms)
 	}
 }
 
+/* d's SV_DEVF_* bits, from our own state (the shared-info word is the
+ * guest's to scribble on: we write it, but never read it back). */
+static uint32_t standing(const struct device *v, const struct domain *d)
+{
+	if (v->owner == d->id)
+		return SV_DEVF_OWNER | (v->release_by_ns ? SV_DEVF_RELEASE : 0);
+	return find_waiter(v, d->id) >= 0 ? SV_DEVF_WAITING : 0;
+}
+
 /* ---- the hypercalls */
 
 int32_t device_query(struct domain *d, uint32_t dev, uint32_t status_va)
@@ -288,7 +297,7 @@ int32_t device_query(struct domain *d, uint32_t dev, uint32_t status_va)
 	if (status_va) {
 		struct sv_device_status st = {
 			.state = (uint32_t)state, .owner = v->owner, .waiters = v->nwaiting,
-			.flags = d->shared->device[dev], .io_base = v->io_base,
+			.flags = standing(v, d), .io_base = v->io_base,
 			.io_count = v->io_count, .irq = (uint32_t)v->irq,
 			.slice_ms = v->slice_ms, .grace_ms = v->grace_ms,
 			.slice_end_ns = state == SV_DEVICE_BUSY ? v->slice_end_ns : 0,

@@ -82,29 +82,47 @@ static void handle_irq(struct trapframe *tf)
 
 /*
  * If the guest faulted on an in/out (the I/O permission bitmap refused
- * it: a #GP with error code 0), the port it tried; else -1. Decodes in,
- * out, ins and outs, after any operand-size or rep prefixes.
+ * it: a #GP with error code 0), the first port of the access that it may
+ * not use; else -1. Decodes in, out, ins and outs after any prefixes
+ * (operand size, address size, rep, segment overrides). A 2- or 4-byte
+ * access needs every one of its ports open, so an outw at 0x2FF by
+ * COM2's owner faults on 0x300.
  */
 static int64_t io_fault_port(const struct domain *d, const struct trapframe *tf)
 {
 	uint8_t op = 0;
+	uint32_t width = 4;
 
 	if (tf->trapno != T_GPFLT || tf->err != 0)
 		return -1;
-	for (uint32_t i = 0; i < 4; i++) {
+	for (uint32_t i = 0; i < 15; i++) {	/* 15 bytes: the longest x86 instruction */
 		if (copy_from_guest(d->pgdir, &op, tf->eip + i, 1) != SV_OK)
 			return -1;
-		if (op == 0x66 || op == 0xF2 || op == 0xF3)
-			continue;		/* a prefix */
-		if (op >= 0xE4 && op <= 0xE7) {	/* in/out with an 8-bit port */
-			uint8_t port;
-			if (copy_from_guest(d->pgdir, &port, tf->eip + i + 1, 1) != SV_OK)
-				return -1;
-			return port;
+		if (op == 0x66) {
+			width = 2;
+			continue;
 		}
-		if ((op >= 0xEC && op <= 0xEF) || (op >= 0x6C && op <= 0x6F))
-			return tf->edx & 0xFFFF;	/* in/out/ins/outs with the port in dx */
-		return -1;
+		if (op == 0x67 || op == 0xF2 || op == 0xF3 || op == 0x26 || op == 0x2E ||
+		    op == 0x36 || op == 0x3E || op == 0x64 || op == 0x65)
+			continue;		/* another prefix */
+		uint32_t port;
+		if (op >= 0xE4 && op <= 0xE7) {	/* in/out with an 8-bit port */
+			uint8_t imm;
+			if (copy_from_guest(d->pgdir, &imm, tf->eip + i + 1, 1) != SV_OK)
+				return -1;
+			port = imm;
+		} else if ((op >= 0xEC && op <= 0xEF) || (op >= 0x6C && op <= 0x6F)) {
+			port = tf->edx & 0xFFFF;	/* in/out/ins/outs with the port in dx */
+		} else {
+			return -1;
+		}
+		if (!(op & 1))
+			width = 1;		/* the even opcodes move a byte */
+		/* The bitmap is loaded for d, the domain that faulted. */
+		for (uint32_t p = port; p < port + width; p++)
+			if (!tss_io_port_open(p & 0xFFFF))
+				return p & 0xFFFF;
+		return port;
 	}
 	return -1;
 }
@@ -112,7 +130,7 @@ static int64_t io_fault_port(const struct domain *d, const struct trapframe *tf)
 /* A guest fault it cannot handle: the domain dies, nobody else does. */
 static void guest_fault(struct domain *d, struct trapframe *tf)
 {
-	char why[120], fate[40], what[48];
+	char why[160], fate[40], what[64];
 	int64_t port = io_fault_port(d, tf);
 
 	if (port >= 0) {
