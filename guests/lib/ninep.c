@@ -244,12 +244,10 @@ int32_t p9_decode(const uint8_t *buf, uint32_t len, struct p9_fcall *f)
 	memset(f, 0, sizeof(*f));
 	f->tag = P9_NOTAG;
 	IO_INT(&io, size);
-	if (io.err)
-		return io.err;
-	if (size != len)
-		return P9_ESIZE;	/* the transport keeps messages whole: no slack */
-	IO_INT(&io, f->type);
+	IO_INT(&io, f->type);	/* first, so that even a bad size has its tag */
 	IO_INT(&io, f->tag);
+	if (len >= 4 && size != len)
+		return P9_ESIZE;	/* the transport keeps messages whole: no slack */
 	io_body(&io, f);
 	if (!io.err && io.p != io.end)
 		io.err = P9_ETRAILING;

@@ -257,6 +257,7 @@ static void test_size_field(void)
 	uint32_t n = encode_sample(5, buf);
 	put32(buf, n + 1);
 	CHECK_EQ(decode(buf, n, &f), P9_ESIZE, "size[4] one larger than the message: P9_ESIZE");
+	CHECK(f.type == P9_TWALK && f.tag == sample(5).tag, "... with the type and tag read");
 	put32(buf, 0xFFFFFFFFu);
 	CHECK_EQ(decode(buf, n, &f), P9_ESIZE, "size[4] = 2^32-1: P9_ESIZE");
 	put32(buf, n - 1);
@@ -288,7 +289,8 @@ static void test_empty_and_header_only(void)
 static void test_types(void)
 {
 	static const uint8_t bad[] = { 0, 1, 99, P9_TERROR, P9_TAUTH, P9_RAUTH, P9_TFLUSH,
-				       P9_TCREATE, P9_TWRITE, P9_TREMOVE, P9_TWSTAT, 128, 200, 255 };
+				       P9_TCREATE, P9_TWRITE, P9_TREMOVE, P9_TWSTAT,
+				       128, 200, 255 };
 	int wrong = 0;
 	for (size_t i = 0; i < sizeof(bad); i++) {
 		uint8_t msg[16] = { 16, 0, 0, 0, bad[i], 0x22, 0x11 };
@@ -389,12 +391,14 @@ static void test_no_space(void)
 		uint8_t full[BUF];
 		int32_t n = p9_encode(&f, full, sizeof(full));
 		for (int32_t max = 0; max < n; max++, total++) {
-			uint8_t *buf = malloc(max ? (size_t)max : 1);	/* ASan: no write past max */
+			/* ASan: nothing may be written past max */
+			uint8_t *buf = malloc(max ? (size_t)max : 1);
 			wrong += p9_encode(&f, buf, (uint32_t)max) != P9_ENOSPACE;
 			free(buf);
 		}
 	}
-	CHECK_EQ(wrong, 0, "all %d too-small buffers: P9_ENOSPACE, nothing written past them", total);
+	CHECK_EQ(wrong, 0, "all %d too-small buffers: P9_ENOSPACE, nothing written past them",
+		 total);
 }
 
 /* Random bytes changed, inserted or cut, in every sample: decoding never

@@ -197,7 +197,8 @@ static void test_walk(void)
 	CHECK(r.type == P9_RWALK && r.nwqid == 5 && r.wqid[4].path == 2,
 	      "walk newfid = fid through .., in place: ends at dir");
 	r = walk(0, 3, "..");
-	CHECK(r.type == P9_RWALK && r.nwqid == 1 && r.wqid[0].path == 0, "the root's .. is the root");
+	CHECK(r.type == P9_RWALK && r.nwqid == 1 && r.wqid[0].path == 0,
+	      "the root's .. is the root");
 	r = walk(0, 4, "../../../../../../../../../../../../../../../..");
 	CHECK(r.type == P9_RWALK && r.nwqid == 16, "16 names in one walk");
 }
