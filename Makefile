@@ -83,6 +83,10 @@ GUEST_LIB_OBJS := $(B)/guests/lib/entry.o $(B)/guests/lib/start.o \
 	$(B)/guests/lib/events.o $(B)/guests/lib/upcall.o $(B)/guests/lib/lan.o \
 	$(B)/guests/lib/com2.o $(B)/guests/lib/msg.o $(B)/guests/lib/domains.o \
 	$(B)/guests/lib/format.o $(B)/guests/lib/string.o $(B)/guests/lib/strerror.o
+# The 9P file service (docs/msg-9p.md): wire format, service, client, and
+# the hypervisor's CRC-32 for the client's checks.
+GUEST_LIB_OBJS += $(B)/guests/lib/ninep.o $(B)/guests/lib/ninep_serve.o \
+	$(B)/guests/lib/ninep_client.o $(B)/guests/lib/crc32.o
 GUEST_LIB := $(B)/guests/libsv.a
 DEMO_GUESTS := $(patsubst guests/%.c,$(B)/guests/%.elf,$(wildcard guests/*.c))
 TEST_GUESTS := $(patsubst tests/guests/%.c,$(B)/tests/guests/%.elf,$(wildcard tests/guests/*.c))
@@ -97,8 +101,8 @@ $(B)/guests/%.o $(B)/tests/guests/%.o $(B)/bench/%.o: CFLAGS = $(GUEST_CFLAGS)
 $(B)/guests/lib/com2.o $(B)/tests/guests/devintruder.o $(B)/tests/guests/devrace.o: \
 	CFLAGS = $(GUEST_CFLAGS) -Ikernel
 # The hypervisor's own files that the guest library shares.
-$(B)/guests/lib/format.o $(B)/guests/lib/string.o $(B)/guests/lib/strerror.o: \
-		$(B)/guests/lib/%.o: kernel/%.c $(B)/toolchain.mk
+$(B)/guests/lib/format.o $(B)/guests/lib/string.o $(B)/guests/lib/strerror.o \
+		$(B)/guests/lib/crc32.o: $(B)/guests/lib/%.o: kernel/%.c $(B)/toolchain.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -Ikernel -c $< -o $@
 $(GUEST_LIB): $(GUEST_LIB_OBJS)
