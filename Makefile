@@ -115,6 +115,17 @@ $(B)/tests/guests/%.elf: $(B)/tests/guests/%.o guests/guest.ld $(GUEST_LIB)
 $(B)/bench/%.elf: $(B)/bench/%.o guests/guest.ld $(GUEST_LIB)
 	$(LD) -m elf_i386 -T guests/guest.ld -o $@ $< $(GUEST_LIB) $(LIBGCC)
 
+# The file service's read-only tree (tools/mkfstree.py), generated, never
+# committed: its contents for the server, each file's size and CRC-32
+# (kernel/crc32.h) for the client, which must read the bytes to match.
+FSTREE := $(B)/fstree/fstree_server.h $(B)/fstree/fstree_client.h
+$(FSTREE) &: tools/mkfstree.py
+	python3 tools/mkfstree.py $(B)/fstree
+$(B)/guests/fileserver.o: $(B)/fstree/fstree_server.h
+$(B)/guests/fileserver.o: CFLAGS = $(GUEST_CFLAGS) -I$(B)/fstree
+$(B)/guests/fileclient.o: $(B)/fstree/fstree_client.h
+$(B)/guests/fileclient.o: CFLAGS = $(GUEST_CFLAGS) -I$(B)/fstree -Ikernel
+
 $(B)/%.o: %.c $(B)/toolchain.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@

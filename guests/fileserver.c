@@ -1,0 +1,176 @@
+/*
+ * fileserver: serves the read-only tree of tools/mkfstree.py by 9P2000
+ * over the message transport (docs/msg-9p.md), to several clients at
+ * once: it polls its listener and every connection, and answers each
+ * request as it comes (guests/lib/ninep_serve.c), one session a
+ * connection, each with its own fids.
+ *
+ *   module line: fileserver.elf name=fs [ns=32] [service=files]
+ *                [exit_after_clients=N] [start_after_ms=T] [die_after_reads=N]
+ *
+ *   exit_after_clients=N  exit 0 once N connections have ended (default:
+ *                         serve for ever)
+ *   start_after_ms=T      wait T ms before listening; and while another
+ *                         server still holds the name, wait for it to go
+ *                         (a server restarting after a crash)
+ *   die_after_reads=N     once N Rreads have gone out, the next Tread
+ *                         kills the server (a write to the hypervisor's
+ *                         memory: #PF) before it answers: a crash in the
+ *                         middle of a client's file
+ *
+ * It prints a line for each connection that ends and a summary:
+ *   fileserver: 3 connections (3 at once), 342 requests, 135 reads, 362148 file bytes,
+ *   12 errors (0 malformed)
+ */
+#include "fstree_server.h"
+#include "msg.h"
+#include "ninep_serve.h"
+#include "sv.h"
+
+#define MS		1000000ull
+#define MAX_CONNS	(MSG_MAX_HANDLES - 1)	/* one handle is the listener */
+#define LISTEN_WAIT_MS	20000	/* for a dead server's name to be freed */
+
+struct conn {
+	int32_t handle;
+	struct p9_session session;
+};
+
+static const struct p9_tree tree = {
+	fstree_nodes, sizeof(fstree_nodes) / sizeof(fstree_nodes[0]), FSTREE_MTIME
+};
+static struct conn conns[MAX_CONNS];
+static uint32_t nconns;
+static uint8_t request[MSG_MAX], reply[MSG_MAX];
+
+/* The sessions that have ended, added up, and the Rreads of all. */
+static struct p9_session ended;
+static uint32_t connections, most_at_once, reads;
+
+static void add_up(const struct p9_session *s)
+{
+	ended.requests += s->requests;
+	ended.reads += s->reads;
+	ended.errors += s->errors;
+	ended.malformed += s->malformed;
+	ended.file_bytes += s->file_bytes;
+}
+
+static void print_tally(const char *what, const struct p9_session *s)
+{
+	printf("fileserver: %s%u requests, %u reads, %llu file bytes, %u errors (%u malformed)\n",
+	       what, s->requests, s->reads, (unsigned long long)s->file_bytes, s->errors,
+	       s->malformed);
+}
+
+static int32_t listen_when_free(const char *service)
+{
+	uint64_t deadline = sv_now() + LISTEN_WAIT_MS * MS;
+	int32_t l;
+	while ((l = msg_listen(service)) == MSG_EADDRINUSE && sv_now() < deadline)
+		sv_sleep_ns(10 * MS);
+	return l;
+}
+
+static void drop(struct conn *c)
+{
+	char what[64];
+	snprintf(what, sizeof(what), "connection from domain %d ended: ", msg_peer(c->handle));
+	print_tally(what, &c->session);
+	add_up(&c->session);
+	msg_close(c->handle);
+	*c = conns[--nconns];
+}
+
+static void accept_one(int32_t listener)
+{
+	int32_t h = msg_accept(listener, MSG_NONBLOCK);
+	if (h < 0)
+		return;		/* MSG_EWOULDBLOCK: it was another's; or the client left */
+	conns[nconns].handle = h;
+	p9_session_init(&conns[nconns].session, &tree, MSG_MAX);
+	nconns++;
+	connections++;
+	most_at_once = nconns > most_at_once ? nconns : most_at_once;
+}
+
+/* A crash, as far as anyone can tell: no close, no goodbye. */
+static void die(void)
+{
+	uint64_t file_bytes = ended.file_bytes;
+	for (uint32_t i = 0; i < nconns; i++)
+		file_bytes += conns[i].session.file_bytes;
+	printf("fileserver: %u reads answered (%llu file bytes); a Tread came in: dying "
+	       "(writing to 0xC0100000)\n", reads, (unsigned long long)file_bytes);
+	*(volatile uint32_t *)0xC0100000u = 0xDEADBEEF;
+	printf("fileserver: survived a write to the hypervisor's memory\n");
+	sv_exit(3);
+}
+
+static bool is_read(const uint8_t *msg, uint32_t len)
+{
+	struct p9_fcall t;
+	return p9_decode(msg, len, &t) == 0 && t.type == P9_TREAD;
+}
+
+/* The next request on c, answered. False when the connection has ended. */
+static bool serve_one(struct conn *c, uint32_t die_after_reads)
+{
+	int32_t len = msg_recv(c->handle, request, sizeof(request), MSG_NONBLOCK);
+	if (len == MSG_ECONNRESET)
+		return false;
+	if (len < 0)
+		return true;	/* MSG_EWOULDBLOCK; or MSG_EPROTO: the transport dropped one */
+	if (die_after_reads && reads == die_after_reads && is_read(request, (uint32_t)len))
+		die();
+	uint32_t before = c->session.reads;
+	uint32_t n = p9_serve(&c->session, request, (uint32_t)len, reply);
+	reads += c->session.reads - before;
+	return msg_send(c->handle, reply, n, 0) != MSG_ECONNRESET;
+}
+
+int main(const struct sv_start_info *si)
+{
+	(void)si;
+	char service[MSG_NAME_MAX] = "files";
+	uint32_t exit_after = sv_cmdline_uint("exit_after_clients", 0);
+	uint32_t die_after_reads = sv_cmdline_uint("die_after_reads", 0);
+	uint32_t start_after = sv_cmdline_uint("start_after_ms", 0);
+	sv_cmdline_get("service", service, sizeof(service));
+
+	int32_t rc = msg_init((sv_share_t)sv_cmdline_uint("ns", MSG_NS_SHARE));
+	if (rc < 0) {
+		printf("fileserver: msg_init: %s\n", msg_strerror(rc));
+		return 1;
+	}
+	if (start_after)
+		sv_sleep_ns(start_after * MS);
+	int32_t listener = listen_when_free(service);
+	if (listener < 0) {
+		printf("fileserver: listen '%s': %s\n", service, msg_strerror(listener));
+		return 1;
+	}
+	printf("fileserver: serving %u nodes as '%s'\n", tree.count, service);
+
+	while (!exit_after || connections - nconns < exit_after) {
+		/* fds[0] is the listener, looked at only while a connection fits */
+		struct msg_pollfd fds[1 + MAX_CONNS] = {
+			{ listener, nconns < MAX_CONNS ? MSG_POLLACCEPT : 0, 0 } };
+		for (uint32_t i = 0; i < nconns; i++)
+			fds[1 + i] = (struct msg_pollfd){ conns[i].handle, MSG_POLLIN, 0 };
+		uint32_t n = 1 + nconns;
+		if (msg_poll(fds, n, 1000 * MS) <= 0)
+			continue;
+		/* Backwards, so that dropping conns[i] (the last moves in) skips nothing. */
+		for (uint32_t i = n - 1; i >= 1; i--)
+			if (fds[i].revents && !serve_one(&conns[i - 1], die_after_reads))
+				drop(&conns[i - 1]);
+		if (fds[0].revents & MSG_POLLACCEPT)
+			accept_one(listener);
+	}
+	msg_close(listener);
+	char what[48];
+	snprintf(what, sizeof(what), "%u connections (%u at once), ", connections, most_at_once);
+	print_tally(what, &ended);
+	return 0;
+}
