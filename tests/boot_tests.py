@@ -10,7 +10,12 @@ presence of a message.
 import os
 import re
 import subprocess
+import sys
 import zlib
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tools"))
+import mkfstree  # noqa: E402  (the 9P file service's tree, to check the guests against)
 
 MiB = 1 << 20
 KiB = 1 << 10
@@ -1790,4 +1795,172 @@ TESTS += [
                   Module("name=hostile", elf="msghostile")]),
     Test("msg-bad-api", all_of(check_msg_verdicts(["badapi"], 1), check_no_kills),
          modules=msg_modules(("badapi", "role=badapi"))),
+]
+
+
+# ---- msg transport: the 9P file service
+#
+# guests/fileserver.c serves the read-only tree of tools/mkfstree.py by
+# 9P2000 (guests/lib/ninep*.c, docs/msg-9p.md) to guests/fileclient.c,
+# which knows each file's size and CRC-32 but not its bytes. The checks
+# build the same tree here, so what the guests print is compared with the
+# generator: every file's size, zlib's CRC-32 of its bytes and its count
+# of reads, every directory's entries, the totals, and what the server
+# says it served (requests, reads, file bytes, error replies).
+
+FS_FILES = mkfstree.files()            # [(path, bytes)]
+FS_DIRS = mkfstree.directories()       # [(path, [names])]
+FS_BYTES = sum(len(data) for _, data in FS_FILES)
+FS_ERRORS = 4                          # guests/fileclient.c EXPECTED_ERRORS
+
+
+def fs_reads(size):
+    """The Treads of iounit bytes that read size bytes: the full ones, a
+    short one if there is one, and the one that returns 0."""
+    return size // mkfstree.IOUNIT + (1 if size % mkfstree.IOUNIT else 0) + 1
+
+
+# One client's whole tree, from the server's side: every Rread (a
+# directory's entries fit in one read), and every request: Tversion,
+# Tattach; walk, open, the reads, stat, clunk a file; walk, open, the
+# reads, clunk a directory; the seven requests of the error checks.
+FS_DIR_READS = sum(2 if names else 1 for _, names in FS_DIRS)
+FS_CLIENT_READS = sum(fs_reads(len(data)) for _, data in FS_FILES) + FS_DIR_READS
+FS_CLIENT_REQUESTS = (2 + sum(4 + fs_reads(len(data)) for _, data in FS_FILES) +
+                      sum(3 + (2 if names else 1) for _, names in FS_DIRS) + 7)
+
+
+def check_fileclient(name, reconnects=0, resumed=None):
+    """[name] read every file and directory of the tree right, as its
+    summary says with the generator's totals. resumed=(path, offset): the
+    file it was reading when the server died, and where it read on."""
+    def check(ctx):
+        errors, lines = [], guest_lines(ctx, name)
+        files = {}
+        for line in lines:
+            m = re.fullmatch(r"fileclient: (/\S*): (\d+) bytes in (\d+) reads, crc32 "
+                             r"(0x[0-9a-f]{8})(?:, resumed at (\d+))?", line)
+            if m:
+                files[m.group(1)] = m
+        for path, data in FS_FILES:
+            m = files.get(path)
+            if not m:
+                errors.append("[%s] printed no line for %s" % (name, path))
+                continue
+            size, reads, crc = int(m.group(2)), int(m.group(3)), int(m.group(4), 16)
+            expect(size == len(data) and crc == zlib.crc32(data),
+                   "[%s] %s: %d bytes, crc32 %#010x; the tree has %d bytes, crc32 %#010x"
+                   % (name, path, size, crc, len(data), zlib.crc32(data)), errors)
+            expect(reads == fs_reads(len(data)), "[%s] %s: %d reads, expected %d"
+                   % (name, path, reads, fs_reads(len(data))), errors)
+            want = str(resumed[1]) if resumed and resumed[0] == path else None
+            expect(m.group(5) == want, "[%s] %s: resumed at %s, expected %s"
+                   % (name, path, m.group(5), want), errors)
+        for path, names in FS_DIRS:
+            want = "fileclient: %s: %d entr%s: %s" % (path, len(names),
+                                                      "y" if len(names) == 1 else "ies",
+                                                      " ".join(names))
+            expect(want in lines, "[%s] has no line %r" % (name, want), errors)
+        for want in ("fileclient: %d files, %d bytes, all checksums match, %d reconnect%s"
+                     % (len(FS_FILES), FS_BYTES, reconnects, "" if reconnects == 1 else "s"),
+                     "fileclient: %d directories, %d entries, all listings match"
+                     % (len(FS_DIRS), sum(len(n) for _, n in FS_DIRS)),
+                     "fileclient: %d error replies, as expected" % FS_ERRORS,
+                     "fileclient: PASS"):
+            expect(want in lines, "[%s] has no line %r" % (name, want), errors)
+        errors += ["[%s] %s" % (name, l) for l in lines if l.startswith("fileclient: FAIL")]
+        return errors
+    return check
+
+
+def fileserver_tally(ctx, name):
+    """[name]'s summary: connections, the most at once, requests, reads,
+    file bytes, errors, malformed; or None."""
+    m = ctx.search(r"^\[%s\] fileserver: (\d+) connections \((\d+) at once\), (\d+) requests, "
+                   r"(\d+) reads, (\d+) file bytes, (\d+) errors \((\d+) malformed\)$"
+                   % re.escape(name))
+    return [int(x) for x in m.groups()] if m else None
+
+
+def check_fileserver(name, clients, served=None):
+    """[name] served that many clients the whole tree each: the generator's
+    requests, reads, file bytes and error replies, times clients, all of
+    them connected at once; served=(reads, file bytes) that another server
+    answered first, to take off."""
+    def check(ctx):
+        got = fileserver_tally(ctx, name)
+        if not got:
+            return ["[%s] printed no summary" % name]
+        before = served or (0, 0)
+        want = [clients, clients, None, clients * FS_CLIENT_READS - before[0],
+                clients * FS_BYTES - before[1], clients * FS_ERRORS, 0]
+        if not served:
+            want[2] = clients * FS_CLIENT_REQUESTS
+        errors = []
+        for what, g, w in zip(("connections", "at once", "requests", "reads", "file bytes",
+                               "errors", "malformed"), got, want):
+            expect(w is None or g == w, "[%s] %s %d, expected %s" % (name, what, g, w), errors)
+        ends = [l for l in guest_lines(ctx, name) if re.match(r"fileserver: connection from "
+                                                               r"domain \d+ ended: ", l)]
+        expect(len(ends) == clients, "[%s] %d connections ended, expected %d"
+               % (name, len(ends), clients), errors)
+        return errors
+    return check
+
+
+def fs_modules(servers, clients):
+    """msgns as domain 0, then fileserver modules, then fileclient modules:
+    (name, extra arguments) each."""
+    return ([Module("name=ns", elf="msgns")] +
+            [Module(("name=%s %s" % s).strip(), elf="fileserver") for s in servers] +
+            [Module(("name=%s %s" % c).strip(), elf="fileclient") for c in clients])
+
+
+FS_CLIENTS = ["c1", "c2", "c3"]
+
+# The server dies at the Tread after FS_DIE_AFTER Rreads: the 6th read of
+# /data/big.bin, 5 full reads into it (the files before it take the rest).
+FS_BIG = "/data/big.bin"
+FS_BEFORE_BIG = [data for _, data in FS_FILES[:[p for p, _ in FS_FILES].index(FS_BIG)]]
+FS_DIE_AFTER = sum(fs_reads(len(data)) for data in FS_BEFORE_BIG) + 5
+FS_DIED_BYTES = sum(len(data) for data in FS_BEFORE_BIG) + 5 * mkfstree.IOUNIT
+
+
+def check_fs_restart(ctx):
+    """fs1 (domain 1) died after answering FS_DIE_AFTER reads, with the
+    client in big.bin; fs2 (domain 2) listened under the name only after,
+    and the client connected to it and read on."""
+    errors = check_lines(
+        r"^\[fs1\] fileserver: %d reads answered \(%d file bytes\); a Tread came in: dying "
+        r"\(writing to 0xC0100000\)$" % (FS_DIE_AFTER, FS_DIED_BYTES),
+        r"^\[client\] fileclient: connection reset during %s; connecting again$" % FS_BIG)(ctx)
+    errors += check_order(r"^domain 1 \(fs1\) killed", r"^\[fs2\] fileserver: serving ")(ctx)
+    errors += check_order(r"^\[client\] fileclient: connected to 'files' \(domain 1\)",
+                          r"^\[client\] fileclient: connected to 'files' \(domain 2\)")(ctx)
+    expect(not ctx.search(r"^\[fs1\] fileserver: survived"), "fs1 survived its crash", errors)
+    return errors
+
+
+TESTS += [
+    Test("fs-one-client",
+         all_of(check_fileclient("client"), check_fileserver("fs", 1),
+                check_all_exited(["ns", "fs", "client"]), check_no_kills),
+         modules=fs_modules([("fs", "exit_after_clients=1")], [("client", "")])),
+    Test("fs-three-clients",
+         all_of(*[check_fileclient(c) for c in FS_CLIENTS],
+                check_fileserver("fs", len(FS_CLIENTS)),
+                check_all_exited(["ns", "fs"] + FS_CLIENTS), check_no_kills),
+         modules=fs_modules([("fs", "exit_after_clients=%d" % len(FS_CLIENTS))],
+                            [(c, "") for c in FS_CLIENTS])),
+    Test("fs-server-restart",
+         all_of(check_fs_restart,
+                check_fileclient("client", reconnects=1,
+                                 resumed=(FS_BIG, 5 * mkfstree.IOUNIT)),
+                check_fileserver("fs2", 1, served=(FS_DIE_AFTER, FS_DIED_BYTES)),
+                check_killed(1, "fs1", 14, "#PF page fault", cr2=0xC0100000, err=0x7),
+                check_exited(0, "ns"), check_exited(2, "fs2"), check_exited(3, "client")),
+         modules=fs_modules([("fs1", "die_after_reads=%d" % FS_DIE_AFTER),
+                             ("fs2", "exit_after_clients=1 start_after_ms=200")],
+                            [("client", "")]),
+         expect_status=EXIT_FAILED),
 ]
