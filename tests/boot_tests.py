@@ -1941,6 +1941,25 @@ def check_fs_restart(ctx):
     return errors
 
 
+def check_fs_hostile(ctx):
+    """Everything fshostile sent was answered, and the server's counts of
+    requests, malformed ones and Rerrors are fshostile's."""
+    m = ctx.search(r"^\[hostile\] fshostile: (\d+) requests, (\d+) malformed, "
+                   r"(\d+) error replies$")
+    got = fileserver_tally(ctx, "fs")
+    if not m or not got:
+        return ["no fshostile tally or no server summary"]
+    sent, malformed, rerrors = (int(x) for x in m.groups())
+    errors = []
+    expect(got[:3] == [1, 1, sent] and got[5:] == [rerrors, malformed],
+           "the server counted %s connections, %s requests, %s errors (%s malformed); "
+           "fshostile sent %d, %d malformed, and got %d Rerrors"
+           % (got[0], got[2], got[5], got[6], sent, malformed, rerrors), errors)
+    expect(malformed >= 9 and rerrors > malformed, "fshostile sent only %d malformed messages"
+           % malformed, errors)
+    return errors
+
+
 TESTS += [
     Test("fs-one-client",
          all_of(check_fileclient("client"), check_fileserver("fs", 1),
@@ -1963,4 +1982,13 @@ TESTS += [
                              ("fs2", "exit_after_clients=1 start_after_ms=200")],
                             [("client", "")]),
          expect_status=EXIT_FAILED),
+    # Requests out of order, every kind of broken message, 300 random ones:
+    # each answered, and the server goes on.
+    Test("fs-hostile",
+         all_of(check_verdict("hostile", "fshostile"), check_fs_hostile,
+                check_all_exited(["ns", "fs", "hostile"]), check_no_kills),
+         hv_args="check=invariants",
+         modules=[Module("name=ns", elf="msgns"),
+                  Module("name=fs exit_after_clients=1", elf="fileserver"),
+                  Module("name=hostile", elf="fshostile")]),
 ]
