@@ -1784,11 +1784,21 @@ TESTS += [
          modules=msg_modules(("echo1", "role=echo die_after=5"),
                              ("echo2", "role=echo start_after_ms=300"),
                              ("survivor", "role=survivor"))),
+    # A client gives up before the slow server accepts; its leftover
+    # connection is skipped by the server's accept, and its second
+    # connect is the one accepted.
+    Test("msg-late-accept", all_of(check_verdicts("msgtest", ["echo", "impatient"]),
+                                   check_no_kills,
+                                   check_lines(r"^\[impatient\] impatient: timed out once, then "
+                                               r"10 round trips$",
+                                               r"^\[echo\] echo: 1 accepted, 1 connections ended, 0 malformed")),
+         modules=msg_modules(("echo", "role=echo accept_after_ms=2500"),
+                             ("impatient", "role=impatient"))),
     # A hostile peer speaking the protocol by hand: garbage to the
     # introducer, lying headers to the echo server; both carry on.
     Test("msg-hostile", all_of(check_verdicts("msgtest", ["echo"]),
                                check_verdicts("msghostile", ["hostile"]), check_no_kills,
-                               check_lines(r"^\[echo\] echo: 1 connections ended, 4 malformed "
+                               check_lines(r"^\[echo\] echo: 1 accepted, 1 connections ended, 4 malformed "
                                            r"messages refused$")),
          hv_args="check=invariants",
          modules=[Module("name=ns", elf="msgns"), Module("name=echo role=echo", elf="msgtest"),

@@ -276,6 +276,10 @@ static int32_t attach(int32_t h, sv_share_t share, sv_domid_t other_dom)
 	}
 	c->page->joined[c->self] = 1;
 	sv_trigger(share, CONN_JOIN(c->self));
+	/* The other side may have joined and left before our leave watch
+	 * existed (a client whose connect timed out): look once now. */
+	c->leave_counter = 0;
+	check_leave(c);
 	return h;
 drop:
 	sv_share_drop(share);	/* unmaps and removes the watches and lists */
@@ -335,18 +339,23 @@ int32_t msg_accept(int32_t listener, uint32_t flags)
 	for (;;) {
 		ns_doorbell = 1;	/* re-arm before asking: a connect after it rings */
 		int32_t rc = ns_call(NS_ACCEPT, l->name, &r);
-		if (rc == 0)
-			break;
-		if (rc != MSG_EWOULDBLOCK)
+		if (rc == MSG_EWOULDBLOCK) {
+			if (flags & MSG_NONBLOCK)
+				return MSG_EWOULDBLOCK;
+			if (!wait_for(doorbell_rang, NULL, deadline))
+				return MSG_ETIMEDOUT;
+			continue;
+		}
+		if (rc < 0)
 			return rc;
-		if (flags & MSG_NONBLOCK)
-			return MSG_EWOULDBLOCK;
-		if (!wait_for(doorbell_rang, NULL, deadline))
-			return MSG_ETIMEDOUT;
+		ns_doorbell = 0;	/* more may be waiting: the next poll says so */
+		rc = attach(h, r.share, (sv_domid_t)r.other);
+		if (rc >= 0)
+			rc = await_other(h, MSG_CONNECT_TIMEOUT_NS);
+		/* A client that gave up before we came: take the next one. */
+		if (rc != MSG_ECONNRESET || sv_now() >= deadline)
+			return rc;
 	}
-	ns_doorbell = 0;	/* more may be waiting: the next poll says so */
-	int32_t rc = attach(h, r.share, (sv_domid_t)r.other);
-	return rc < 0 ? rc : await_other(h, MSG_CONNECT_TIMEOUT_NS);
 }
 
 int32_t msg_peer(int32_t h)

@@ -16,6 +16,10 @@
  *          talks to a server that dies: every pending and later call gets
  *          MSG_ECONNRESET, nothing hangs; then connects again under the
  *          same name (a new server) and finishes
+ *   role=impatient [service=N]
+ *          its first connect gives up (the server accepts only after
+ *          accept_after_ms=2500 on its command line): MSG_ETIMEDOUT; the
+ *          second is accepted, past the first one's leftover connection
  *   role=sink / role=source
  *          flow control: source sends COUNT numbered messages as fast as
  *          it can to sink, which reads them slowly; nothing is lost or
@@ -52,7 +56,7 @@ static bool check_msg(int32_t got, int32_t want, const char *expr, int line)
 static int32_t connect_retry(const char *name)
 {
 	int32_t c = MSG_ENOTFOUND;
-	for (int i = 0; i < 300 && (c == MSG_ENOTFOUND || c == MSG_ETIMEDOUT); i++) {
+	for (int i = 0; i < 300 && c == MSG_ENOTFOUND; i++) {
 		c = msg_connect(name, 0);
 		if (c == MSG_ENOTFOUND)
 			sv_sleep_ns(10 * MS);
@@ -63,13 +67,16 @@ static int32_t connect_retry(const char *name)
 static int echo(void)
 {
 	uint32_t clients = sv_cmdline_uint("clients", 1), die_after = sv_cmdline_uint("die_after", 0);
-	uint32_t echoed = 0, ended = 0, malformed = 0;
+	uint32_t echoed = 0, ended = 0, malformed = 0, accepted = 0;
 	uint32_t start_after = sv_cmdline_uint("start_after_ms", 0);
 	if (start_after)
 		sv_sleep_ns(start_after * MS);
 	int32_t l = msg_listen(service);
 	if (!CHECK(l >= 0, "listen '%s': %s", service, msg_strerror(l)))
 		return xtf_verdict("msgtest");
+	uint32_t accept_after = sv_cmdline_uint("accept_after_ms", 0);
+	if (accept_after)
+		sv_sleep_ns(accept_after * MS);	/* a slow server: connects queue up */
 	struct msg_pollfd fds[MSG_MAX_HANDLES] = { { .handle = l, .events = MSG_POLLACCEPT } };
 	uint32_t n = 1;
 	while (ended < clients) {
@@ -96,6 +103,7 @@ static int echo(void)
 		}
 		if (fds[0].revents & MSG_POLLACCEPT) {
 			int32_t c = msg_accept(l, MSG_NONBLOCK);
+			accepted += c >= 0;
 			if (c >= 0 && n < MSG_MAX_HANDLES)
 				fds[n++] = (struct msg_pollfd){ .handle = c, .events = MSG_POLLIN };
 			else if (c >= 0)
@@ -103,7 +111,8 @@ static int echo(void)
 		}
 	}
 	msg_close(l);
-	printf("echo: %u connections ended, %u malformed messages refused\n", ended, malformed);
+	printf("echo: %u accepted, %u connections ended, %u malformed messages refused\n",
+	       accepted, ended, malformed);
 	return xtf_verdict("msgtest");
 }
 
@@ -202,6 +211,21 @@ static int survivor(void)
 	return xtf_verdict("msgtest");
 }
 
+static int impatient(void)
+{
+	int32_t c = connect_retry(service);
+	CHECK_MSG(c, MSG_ETIMEDOUT);
+	c = msg_connect(service, 0);
+	if (!CHECK(c >= 0, "second connect: %s", msg_strerror(c)))
+		return xtf_verdict("msgtest");
+	uint32_t ok = 0;
+	for (uint32_t i = 0; i < 10; i++)
+		ok += round_trip(c, 200 + i, i);
+	CHECK_MSG(msg_close(c), 0);
+	printf("impatient: timed out once, then %u round trips\n", ok);
+	return xtf_verdict("msgtest");
+}
+
 static int sink(void)
 {
 	int32_t l = msg_listen("sink");
@@ -297,6 +321,7 @@ int main(const struct sv_start_info *si)
 	static const struct { const char *name; int (*fn)(void); } roles[] = {
 		{ "echo", echo }, { "client", client }, { "survivor", survivor },
 		{ "sink", sink }, { "source", source }, { "badapi", badapi },
+		{ "impatient", impatient },
 	};
 	for (uint32_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
 		if (strncmp(role, roles[i].name, sizeof(role)) == 0)
