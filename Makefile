@@ -123,8 +123,8 @@ $(FSTREE) &: tools/mkfstree.py
 	python3 tools/mkfstree.py $(B)/fstree
 $(B)/guests/fileserver.o: $(B)/fstree/fstree_server.h
 $(B)/guests/fileserver.o: CFLAGS = $(GUEST_CFLAGS) -I$(B)/fstree
-$(B)/guests/fileclient.o: $(B)/fstree/fstree_client.h
-$(B)/guests/fileclient.o: CFLAGS = $(GUEST_CFLAGS) -I$(B)/fstree -Ikernel
+$(B)/guests/fileclient.o $(B)/bench/filebench.o: $(B)/fstree/fstree_client.h
+$(B)/guests/fileclient.o $(B)/bench/filebench.o: CFLAGS = $(GUEST_CFLAGS) -I$(B)/fstree -Ikernel
 
 $(B)/%.o: %.c $(B)/toolchain.mk
 	@mkdir -p $(dir $@)

@@ -38,6 +38,8 @@ CONFIGS = {
     "lanbench": [("lanbench", "name=ping role=ping"), ("lanbench", "name=echo role=echo")],
     "msgbench": [("../guests/msgns", "name=ns"), ("msgbench", "name=echo role=echo"),
                  ("msgbench", "name=ping role=ping")],
+    "filebench": [("../guests/msgns", "name=ns"), ("../guests/fileserver", "name=fileserver exit_after_clients=1"),
+                  ("filebench", "name=filebench")],
 }
 ROWS = [  # (figure, what it is, baseline figure or None)
     ("function_call", "call of an empty function (baseline)", None),
@@ -62,6 +64,9 @@ ROWS = [  # (figure, what it is, baseline figure or None)
     ("msg_rtt_1024", "msg transport round trip, 1 KiB", "rtt_1024"),
     ("msg_rtt_8192", "msg transport round trip, 8 KiB", "memcpy_4096"),
     ("msg_connect", "msg connect + close, introducer included", "null_hypercall"),
+    ("p9_read_iounit", "9P Tread of 8168 B and its Rread", "msg_rtt_8192"),
+    ("file_read_big", "9P read of a 100 KiB file: walk, open, 14 reads, clunk", "memcpy_65536"),
+    ("file_read_64k", "9P file read, per 64 KiB", "memcpy_65536"),
 ]
 LINUX = [  # (our figure, Linux metric in peer-linux's table, what)
     ("null_hypercall", "syscall_getppid_cyc", "getppid"),
@@ -69,6 +74,7 @@ LINUX = [  # (our figure, Linux metric in peer-linux's table, what)
     ("rtt_64", "futex_rt_cyc", "futex ping-pong"),
     ("msg_rtt_64", "pipe_rt_64B_cyc", "pipe round trip 64 B (msg)"),
     ("sg_xfer_65536", "pipe_bulk_64K_cyc (per 64 KiB)", "pipe bulk per 64 KiB"),
+    ("file_read_64k", "pipe_bulk_64K_cyc (per 64 KiB)", "pipe bulk per 64 KiB (9P)"),
 ]
 
 
