@@ -372,37 +372,73 @@ static bool can_send(struct handle *c)
 	return c->reset || c->credit_counter == 0 || c->page->posted[c->other] > c->sent;
 }
 
-int32_t msg_send(int32_t h, const void *buf, uint32_t len, uint32_t flags)
+/* Send the message whose sg list is sg[0 .. entries): sg[0] is its
+ * header, of hdr->len payload bytes in the entries after it. Inlined
+ * into both sends: as a call it cost 20 instructions a send (make
+ * bench's msg_rtt_64). */
+static inline __attribute__((always_inline))
+int32_t send_sg(struct handle *c, const struct msg_hdr *hdr, const struct sv_sg *sg,
+		uint32_t entries, uint32_t flags)
 {
-	struct handle *c = get_handle(h, CONN);
-	if (!c)
-		return MSG_EBADF;
-	if (len > MSG_MAX)
-		return MSG_EMSGSIZE;
-	if (flags & ~MSG_NONBLOCK)
-		return SV_EINVAL;
-	struct msg_hdr hdr = { .len = len };
-	struct sv_sg sg[2] = { { (uint32_t)&hdr, sizeof(hdr) }, { (uint32_t)buf, len } };
 	for (;;) {
 		check_leave(c);
 		if (c->reset)
 			return MSG_ECONNRESET;
 		c->credit_counter = 1;	/* re-arm before trying: a credit after it rings */
-		int32_t rc = sv_sg_xfer(c->share, SV_XFER_SEND, c->other, sg, len ? 2 : 1);
+		int32_t rc = sv_sg_xfer(c->share, SV_XFER_SEND, c->other, sg, entries);
 		if (rc >= 0) {
 			c->sent++;
-			return rc == (int32_t)(sizeof(hdr) + len) ? (int32_t)len : MSG_EPROTO;
+			return rc == (int32_t)(sizeof(*hdr) + hdr->len) ? (int32_t)hdr->len
+									  : MSG_EPROTO;
 		}
 		if (rc == SV_ENOENT) {		/* the other side has left */
 			c->reset = true;
 			return MSG_ECONNRESET;
 		}
 		if (rc != SV_EAGAIN)
-			return rc;		/* e.g. SV_EFAULT: buf is bad; nothing was sent */
+			return rc;		/* e.g. SV_EFAULT: a piece is bad; nothing was sent */
 		if (flags & MSG_NONBLOCK)
 			return MSG_EWOULDBLOCK;
 		wait_for(can_send, c, 0);	/* a credit, or the other side left */
 	}
+}
+
+/* Both sends check the same things in the same order. The hypervisor
+ * refuses an empty sg entry, so an empty piece gets none (an empty
+ * message is the header alone). */
+int32_t msg_send(int32_t h, const void *buf, uint32_t len, uint32_t flags)
+{
+	struct handle *c = get_handle(h, CONN);
+	if (!c)
+		return MSG_EBADF;
+	if (flags & ~MSG_NONBLOCK)
+		return SV_EINVAL;
+	if (len > MSG_MAX)
+		return MSG_EMSGSIZE;
+	struct msg_hdr hdr = { .len = len };
+	struct sv_sg sg[2] = { { (uint32_t)&hdr, sizeof(hdr) }, { (uint32_t)buf, len } };
+	return send_sg(c, &hdr, sg, len ? 2 : 1, flags);
+}
+
+int32_t msg_sendv(int32_t h, const struct msg_iov *iov, uint32_t n, uint32_t flags)
+{
+	struct handle *c = get_handle(h, CONN);
+	if (!c)
+		return MSG_EBADF;
+	if (n > MSG_MAX_IOV || flags & ~MSG_NONBLOCK)
+		return SV_EINVAL;
+	struct msg_hdr hdr = { .len = 0 };
+	struct sv_sg sg[1 + MSG_MAX_IOV];	/* (not zeroed: only entries are read) */
+	uint32_t entries = 1;
+	sg[0] = (struct sv_sg){ (uint32_t)&hdr, sizeof(hdr) };
+	for (uint32_t i = 0; i < n; i++) {
+		if (iov[i].len > MSG_MAX - hdr.len)	/* no sum that wraps */
+			return MSG_EMSGSIZE;
+		hdr.len += iov[i].len;
+		if (iov[i].len)
+			sg[entries++] = (struct sv_sg){ (uint32_t)iov[i].base, iov[i].len };
+	}
+	return send_sg(c, &hdr, sg, entries, flags);
 }
 
 static bool has_message(struct handle *c)

@@ -75,6 +75,17 @@ int32_t msg_connect(const char *name, uint32_t flags);
 int32_t msg_peer(int32_t c);
 
 int32_t msg_send(int32_t c, const void *buf, uint32_t len, uint32_t flags);
+/* Gather send: one message made of n pieces, back to back, with no copy
+ * to join them (each piece is an entry of the one sg transfer). n is
+ * 0 .. MSG_MAX_IOV (else SV_EINVAL); their total is at most MSG_MAX
+ * (else MSG_EMSGSIZE). A 9P server sends an Rread's header from its
+ * buffer and the data straight from the file (docs/msg-9p.md). */
+#define MSG_MAX_IOV	8
+struct msg_iov {
+	const void *base;
+	uint32_t len;
+};
+int32_t msg_sendv(int32_t c, const struct msg_iov *iov, uint32_t n, uint32_t flags);
 /* Copies the next message into buf; a message longer than max is
  * refused with MSG_EMSGSIZE and stays first in line. */
 int32_t msg_recv(int32_t c, void *buf, uint32_t max, uint32_t flags);

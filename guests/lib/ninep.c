@@ -19,6 +19,8 @@ struct io {
 	uint8_t *p;		/* the next byte */
 	uint8_t *end;		/* one past the last byte we may touch */
 	bool writing;		/* encode: fields go from the struct to p */
+	bool defer_data;	/* encode: an Rread's data is counted, not copied */
+	uint32_t deferred;	/* the bytes so counted */
 	int32_t err;		/* the first error; 0 while all is well */
 };
 
@@ -201,7 +203,10 @@ static void io_body(struct io *io, struct p9_fcall *f)
 		break;
 	case P9_RREAD:
 		IO_INT(io, f->count);
-		io_bytes(io, &f->data, f->count, P9_ESHORT);
+		if (io->writing && io->defer_data)
+			io->deferred = f->count;	/* they go after the message, from f->data */
+		else
+			io_bytes(io, &f->data, f->count, P9_ESHORT);
 		break;
 	case P9_TSTAT:
 	case P9_TCLUNK:
@@ -218,9 +223,9 @@ static void io_body(struct io *io, struct p9_fcall *f)
 	}
 }
 
-int32_t p9_encode(const struct p9_fcall *f, uint8_t *buf, uint32_t max)
+static int32_t encode(const struct p9_fcall *f, uint8_t *buf, uint32_t max, bool defer_data)
 {
-	struct io io = { buf, buf + max, true, 0 };
+	struct io io = { .p = buf, .end = buf + max, .writing = true, .defer_data = defer_data };
 	/* Writing only reads *f: the cast lets one io_body serve both ways. */
 	struct p9_fcall *w = (struct p9_fcall *)f;
 	uint32_t size = 0;	/* known at the end */
@@ -230,16 +235,27 @@ int32_t p9_encode(const struct p9_fcall *f, uint8_t *buf, uint32_t max)
 	io_body(&io, w);
 	if (io.err)
 		return io.err;
-	size = (uint32_t)(io.p - buf);
+	uint32_t written = (uint32_t)(io.p - buf);
+	size = written + io.deferred;
 	io.p = buf;
 	IO_INT(&io, size);
-	return (int32_t)size;
+	return (int32_t)written;
+}
+
+int32_t p9_encode(const struct p9_fcall *f, uint8_t *buf, uint32_t max)
+{
+	return encode(f, buf, max, false);
+}
+
+int32_t p9_encode_head(const struct p9_fcall *f, uint8_t *buf, uint32_t max)
+{
+	return encode(f, buf, max, true);
 }
 
 int32_t p9_decode(const uint8_t *buf, uint32_t len, struct p9_fcall *f)
 {
 	/* Reading never writes through io.p: the cast is for the shared cursor. */
-	struct io io = { (uint8_t *)buf, (uint8_t *)buf + len, false, 0 };
+	struct io io = { .p = (uint8_t *)buf, .end = (uint8_t *)buf + len };
 	uint32_t size = 0;
 	memset(f, 0, sizeof(*f));
 	f->tag = P9_NOTAG;
@@ -256,14 +272,14 @@ int32_t p9_decode(const uint8_t *buf, uint32_t len, struct p9_fcall *f)
 
 int32_t p9_stat_encode(const struct p9_stat *st, uint8_t *buf, uint32_t max)
 {
-	struct io io = { buf, buf + max, true, 0 };
+	struct io io = { .p = buf, .end = buf + max, .writing = true };
 	io_stat(&io, (struct p9_stat *)st);	/* only read: see p9_encode */
 	return io.err ? io.err : (int32_t)(io.p - buf);
 }
 
 int32_t p9_stat_decode(const uint8_t *buf, uint32_t len, struct p9_stat *st)
 {
-	struct io io = { (uint8_t *)buf, (uint8_t *)buf + len, false, 0 };
+	struct io io = { .p = (uint8_t *)buf, .end = (uint8_t *)buf + len };
 	memset(st, 0, sizeof(*st));
 	io_stat(&io, st);
 	return io.err ? io.err : (int32_t)(io.p - buf);

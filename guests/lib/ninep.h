@@ -153,6 +153,12 @@ struct p9_fcall {
  * message's length, or P9_ENOSPACE, P9_ETYPE, P9_ECOUNT. */
 int32_t p9_encode(const struct p9_fcall *f, uint8_t *buf, uint32_t max);
 
+/* The same, except that an Rread's data is not copied: buf gets the
+ * first P9_RREAD_HDRSZ bytes, whose size[4] counts the f->count bytes
+ * at f->data that must follow them (for a gather send: msg_sendv).
+ * Returns the bytes written to buf; other types are as p9_encode. */
+int32_t p9_encode_head(const struct p9_fcall *f, uint8_t *buf, uint32_t max);
+
 /* Read the message of exactly len bytes at buf into *f. Returns 0 or a
  * negative enum p9_err. Even on error, f->type and f->tag are what the
  * header says if it could be read (else 0 and P9_NOTAG), so that a

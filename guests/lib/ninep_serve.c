@@ -288,28 +288,47 @@ static const char *handle(struct p9_session *s, const struct p9_fcall *t, struct
 	return handlers[t->type](s, t, r);
 }
 
-uint32_t p9_serve(struct p9_session *s, const uint8_t *req, uint32_t len, uint8_t *reply)
+/* The reply to the request of len bytes at req, in *r. */
+static void answer(struct p9_session *s, const uint8_t *req, uint32_t len, struct p9_fcall *r)
 {
-	struct p9_fcall t, r;
+	struct p9_fcall t;
 	const char *err;
 	s->requests++;
 	int32_t rc = p9_decode(req, len, &t);	/* even if too long: for the tag */
-	memset(&r, 0, sizeof(r));
+	memset(r, 0, sizeof(*r));
 	if (s->msize && len > s->msize) {
 		err = E_TOOBIG;
 	} else if (rc < 0) {
 		s->malformed++;
 		err = p9_strerror(rc);	/* t.tag is the request's, if it had one */
 	} else {
-		err = handle(s, &t, &r);
+		err = handle(s, &t, r);
 	}
-	r.type = err ? P9_RERROR : (uint8_t)(t.type + 1);
-	r.tag = t.tag;
+	r->type = err ? P9_RERROR : (uint8_t)(t.type + 1);
+	r->tag = t.tag;
 	if (err) {
-		r.ename = p9_cstr(err);
+		r->ename = p9_cstr(err);
 		s->errors++;
 	}
+}
+
+void p9_serve_gather(struct p9_session *s, const uint8_t *req, uint32_t len, uint8_t *head,
+		     struct p9_reply *out)
+{
+	struct p9_fcall r;
+	answer(s, req, len, &r);
 	/* Every reply fits: Rread is cut to msize, the rest are small. */
-	int32_t n = p9_encode(&r, reply, s->msize ? s->msize : s->max_msize);
-	return n > 0 ? (uint32_t)n : 0;
+	int32_t n = p9_encode_head(&r, head, s->msize ? s->msize : s->max_msize);
+	bool data = n > 0 && r.type == P9_RREAD;
+	*out = (struct p9_reply){ n > 0 ? (uint32_t)n : 0, data ? r.data : NULL,
+				  data ? r.count : 0 };
+}
+
+uint32_t p9_serve(struct p9_session *s, const uint8_t *req, uint32_t len, uint8_t *reply)
+{
+	struct p9_reply out;
+	p9_serve_gather(s, req, len, reply, &out);
+	if (out.data_len)
+		memcpy(reply + out.head_len, out.data, out.data_len);
+	return out.head_len + out.data_len;
 }

@@ -57,4 +57,17 @@ void p9_session_init(struct p9_session *s, const struct p9_tree *tree, uint32_t 
  * which has room for max_msize bytes; returns its length. */
 uint32_t p9_serve(struct p9_session *s, const uint8_t *req, uint32_t len, uint8_t *reply);
 
+/* The same reply in two pieces, so that an Rread's data need not be
+ * copied to be sent: head_len bytes written to head, then data_len
+ * bytes at data (a file's contents in the tree, or the session's
+ * directory buffer; valid until the next call), to go out as one
+ * message (msg_sendv). data_len is 0 for every other reply. */
+struct p9_reply {
+	uint32_t head_len;
+	const uint8_t *data;
+	uint32_t data_len;
+};
+void p9_serve_gather(struct p9_session *s, const uint8_t *req, uint32_t len, uint8_t *head,
+		     struct p9_reply *out);
+
 #endif /* SV_NINEP_SERVE_H */

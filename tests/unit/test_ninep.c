@@ -159,6 +159,37 @@ static void test_round_trips(void)
 	}
 }
 
+/* p9_encode_head: an Rread's header alone, its size counting the data
+ * that is to follow; head and data together are p9_encode's bytes.
+ * Every other type: p9_encode's bytes exactly. */
+static void test_encode_head(void)
+{
+	for (int i = 0; i < NSAMPLES; i++) {
+		uint8_t whole[BUF], head[BUF];
+		struct p9_fcall f = sample(i);
+		uint32_t n = encode_sample(i, whole);
+		int32_t h = p9_encode_head(&f, head, sizeof(head));
+		if (f.type == P9_RREAD)
+			CHECK(h == P9_RREAD_HDRSZ && memcmp(head, whole, (uint32_t)h) == 0 &&
+			      n == (uint32_t)h + f.count &&
+			      memcmp(whole + h, f.data, f.count) == 0,
+			      "Rread of %u bytes: a head of %d bytes, whose size says %u", f.count, h,
+			      n);
+		else
+			CHECK(h == (int32_t)n && memcmp(head, whole, n) == 0,
+			      "type %u: p9_encode_head gives p9_encode's %u bytes (%d)", f.type, n, h);
+	}
+	/* The data need not fit in the buffer: only the head is written. */
+	struct p9_fcall f = { .type = P9_RREAD, .tag = 3, .count = 60000, .data = NULL };
+	uint8_t head[P9_RREAD_HDRSZ];
+	int32_t h = p9_encode_head(&f, head, sizeof(head));
+	CHECK(h == P9_RREAD_HDRSZ && head[0] == (uint8_t)(60011 & 0xff) && head[1] == 60011 >> 8 &&
+	      head[7] == (60000 & 0xff) && head[8] == 60000 >> 8,
+	      "an Rread head of 60000 bytes: %d bytes, size 60011, count 60000", h);
+	CHECK_EQ(p9_encode_head(&f, head, P9_RREAD_HDRSZ - 1), P9_ENOSPACE,
+		 "a head that does not fit is P9_ENOSPACE");
+}
+
 /* The fields that decoding gives back, for the types with most of them. */
 static void test_decoded_fields(void)
 {
@@ -446,6 +477,7 @@ int main(void)
 {
 	test_known_bytes();
 	test_round_trips();
+	test_encode_head();
 	test_decoded_fields();
 	test_stat_entries();
 	test_truncations();

@@ -5,7 +5,8 @@
  * stop part-way, open modes, reads of files at every edge (offsets at
  * and past the end, counts cut to msize), directory reads in whole
  * entries, stat, clunk, fid limits, and malformed requests, each of
- * which must get an Rerror with the request's tag.
+ * which must get an Rerror with the request's tag. Each request is
+ * answered by p9_serve and by p9_serve_gather, which must agree.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +32,23 @@ static struct p9_session s;
 static uint8_t reply[P9_SERVE_MAX_MSIZE];	/* r's strings and data point into it */
 static uint16_t next_tag = 1;
 
-/* Send raw bytes; decode the reply into *r. Returns the reply's length. */
+/* Send raw bytes; decode the reply into *r. Returns the reply's length.
+ * Every request is answered both ways, p9_serve on a copy of the
+ * session and p9_serve_gather on it: the bytes must be the same, and
+ * only an Rread may have data apart from its header. */
 static uint32_t raw(const uint8_t *req, uint32_t len, struct p9_fcall *r)
 {
-	uint32_t n = p9_serve(&s, req, len, reply);
+	static uint8_t head[P9_SERVE_MAX_MSIZE];
+	struct p9_session copy = s;
+	struct p9_reply g;
+	uint32_t n = p9_serve(&copy, req, len, reply);
+	p9_serve_gather(&s, req, len, head, &g);
+	bool same = g.head_len + g.data_len == n && memcmp(head, reply, g.head_len) == 0 &&
+		    (g.data_len == 0 || memcmp(g.data, reply + g.head_len, g.data_len) == 0);
+	bool split = g.data_len == 0 || (reply[4] == P9_RREAD && g.head_len == P9_RREAD_HDRSZ);
+	if (!same || !split)
+		CHECK(false, "a %u-byte request: p9_serve's %u bytes, p9_serve_gather's %u + %u",
+		      len, n, g.head_len, g.data_len);
 	if (p9_decode(reply, n, r) != 0) {
 		CHECK(false, "the reply to a %u-byte request decodes", len);
 		exit(1);
