@@ -1760,7 +1760,9 @@ def check_msg_numbers(ctx):
     sizes = [0, 1, 2, 3, 4, 5, 63, 64, 100, 1000, 4095, 4096, 4097, 8000, 8191, 8192]
     window = [100 + k for k in range(4)]       # MSG_RX_SLOTS pipelined messages
     gathers = [10 + 4000 + 1, 8 * 1024, 0, 77]  # msg_sendv's, and the echo after its errors
-    want = (len(sizes) + len(window) + len(gathers), sum(sizes) + sum(window) + sum(gathers))
+    peeked = [500, 501]                         # msg_peek, msg_consume
+    extra = gathers + peeked
+    want = (len(sizes) + len(window) + len(extra), sum(sizes) + sum(window) + sum(extra))
     expect(m and (int(m.group(1)), int(m.group(2))) == want,
            "client's tally %s, expected %d messages, %d bytes" % (m and m.groups(), *want), errors)
     return errors

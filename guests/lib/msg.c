@@ -452,11 +452,21 @@ static bool can_recv(struct handle *c)
 	return has_message(c) || c->reset;
 }
 
-int32_t msg_recv(int32_t h, void *buf, uint32_t max, uint32_t flags)
+/* Give the first slot back: posted again, it is the newest (the ring
+ * order stays the fill order), and the sender gets its credit. */
+static void consume(struct handle *c)
 {
-	struct handle *c = get_handle(h, CONN);
-	if (!c)
-		return MSG_EBADF;
+	uint32_t slot = c->ring[c->head];
+	c->head = (c->head + 1) % MSG_RX_SLOTS;
+	post(c, slot);
+	sv_trigger(c->share, CONN_CREDIT(c->self));
+}
+
+/* The first message, where it landed: its length, or an error. A header
+ * that lies about the length (a broken peer) drops the message. Its slot
+ * is not posted, so nobody writes into it until consume. */
+static int32_t peek(struct handle *c, const void **msg, uint32_t flags)
+{
 	if (flags & ~MSG_NONBLOCK)
 		return SV_EINVAL;
 	if (!can_recv(c)) {
@@ -466,21 +476,49 @@ int32_t msg_recv(int32_t h, void *buf, uint32_t max, uint32_t flags)
 	}
 	if (!has_message(c))
 		return MSG_ECONNRESET;	/* gone, and everything before it delivered */
-
-	uint32_t slot = c->ring[c->head];
+	uint32_t h = h_index(c), slot = c->ring[c->head];
 	struct rx_slot *m = &rx[h][slot];
-	uint32_t got = rx_len[h][slot], len = m->hdr.len;	/* read each once */
+	uint32_t got = rx_len[h][slot], len = m->hdr.len;
 	if (got != sizeof(m->hdr) + len || len > MSG_MAX) {
-		len = 0;
-		got = 0;		/* a header that lies: drop the message */
-	} else if (len > max) {
-		return MSG_EMSGSIZE;	/* it stays first in line */
+		consume(c);
+		return MSG_EPROTO;
 	}
-	memcpy(buf, m->data, len);
-	c->head = (c->head + 1) % MSG_RX_SLOTS;
-	post(c, slot);		/* newest now: the ring order stays the fill order */
-	sv_trigger(c->share, CONN_CREDIT(c->self));
-	return got ? (int32_t)len : MSG_EPROTO;
+	*msg = m->data;
+	return (int32_t)len;
+}
+
+int32_t msg_peek(int32_t h, const void **msg, uint32_t flags)
+{
+	struct handle *c = get_handle(h, CONN);
+	return c ? peek(c, msg, flags) : MSG_EBADF;
+}
+
+int32_t msg_consume(int32_t h)
+{
+	struct handle *c = get_handle(h, CONN);
+	if (!c)
+		return MSG_EBADF;
+	check_leave(c);
+	if (!has_message(c))
+		return SV_ENOENT;
+	consume(c);
+	return 0;
+}
+
+int32_t msg_recv(int32_t h, void *buf, uint32_t max, uint32_t flags)
+{
+	struct handle *c = get_handle(h, CONN);
+	if (!c)
+		return MSG_EBADF;
+	const void *m;
+	int32_t len = peek(c, &m, flags);
+	if (len < 0)
+		return len;
+	if ((uint32_t)len > max)
+		return MSG_EMSGSIZE;	/* it stays first in line */
+	memcpy(buf, m, (uint32_t)len);
+	consume(c);
+	return len;
 }
 
 int32_t msg_close(int32_t h)

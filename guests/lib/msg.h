@@ -89,6 +89,15 @@ int32_t msg_sendv(int32_t c, const struct msg_iov *iov, uint32_t n, uint32_t fla
 /* Copies the next message into buf; a message longer than max is
  * refused with MSG_EMSGSIZE and stays first in line. */
 int32_t msg_recv(int32_t c, void *buf, uint32_t max, uint32_t flags);
+/* Receive without a copy: *msg points at the next message where the
+ * hypervisor put it, in one of the connection's receive buffers, and its
+ * length is returned (errors as msg_recv's). The message stays first in
+ * line, and its buffer out of the window (nobody can write into it),
+ * until msg_consume(c) drops it; a later msg_peek or msg_recv gets it
+ * again. While one is held the window is a buffer smaller. */
+int32_t msg_peek(int32_t c, const void **msg, uint32_t flags);
+/* Drop the first message: 0, MSG_EBADF, or SV_ENOENT if none is there. */
+int32_t msg_consume(int32_t c);
 /* Close a connection (the peer sees MSG_ECONNRESET) or a listener. */
 int32_t msg_close(int32_t h);
 

@@ -14,6 +14,7 @@ int32_t p9c_connect(struct p9_client *c, const char *service, uint32_t wait_ms)
 	uint64_t deadline = sv_now() + wait_ms * MS;
 	int32_t rc;
 	c->conn = -1;
+	c->holding = false;
 	/* Nobody listening yet, or a listener that died as we came (the
 	 * introducer then drops the connection): wait and try again. */
 	for (;;) {
@@ -31,15 +32,27 @@ int32_t p9c_connect(struct p9_client *c, const char *service, uint32_t wait_ms)
 	return 0;
 }
 
+/* The last reply was decoded where it landed (msg_peek), and r's strings
+ * and data point into it: it is held until the next request. */
+static void drop_reply(struct p9_client *c)
+{
+	if (c->holding)
+		msg_consume(c->conn);
+	c->holding = false;
+}
+
 static int32_t exchange(struct p9_client *c, const void *msg, uint32_t len, struct p9_fcall *r)
 {
+	drop_reply(c);
 	int32_t rc = msg_send(c->conn, msg, len, 0);
 	if (rc < 0)
 		return rc;
-	rc = msg_recv(c->conn, c->rx, sizeof(c->rx), 0);
+	const void *reply;
+	rc = msg_peek(c->conn, &reply, 0);
 	if (rc < 0)
 		return rc;
-	c->why = p9_decode(c->rx, (uint32_t)rc, r);
+	c->holding = true;
+	c->why = p9_decode(reply, (uint32_t)rc, r);
 	return c->why < 0 ? P9C_EREPLY : 0;
 }
 
@@ -94,8 +107,9 @@ int32_t p9c_attach(struct p9_client *c, uint32_t fid, const char *uname)
 void p9c_close(struct p9_client *c)
 {
 	if (c->conn >= 0)
-		msg_close(c->conn);
+		msg_close(c->conn);	/* a reply held goes with it */
 	c->conn = -1;
+	c->holding = false;
 	c->msize = 0;
 }
 

@@ -10,8 +10,9 @@
  *     p9c_rpc(&c, &t, &r);                     r: Rstat, or Rerror
  *     p9c_close(&c);
  *
- * A reply's strings and data point into the client's receive buffer:
- * they last until the next request.
+ * A reply is decoded where the hypervisor put it, in the connection's
+ * receive buffer (msg_peek), with no copy: its strings and data point
+ * there, and last until the next request or p9c_close.
  */
 #ifndef SV_NINEP_CLIENT_H
 #define SV_NINEP_CLIENT_H
@@ -27,7 +28,8 @@ struct p9_client {
 	uint32_t iounit;	/* msize - P9_IOHDRSZ: the count of a full read */
 	uint16_t tag;		/* the last request's */
 	int32_t why;		/* after P9C_EREPLY: p9_decode's error, or 0 (wrong tag/type) */
-	uint8_t tx[MSG_MAX], rx[MSG_MAX];
+	bool holding;		/* the last reply is still in its receive buffer */
+	uint8_t tx[MSG_MAX];
 };
 
 /* Connect to service, trying again while nobody listens under that name

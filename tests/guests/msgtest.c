@@ -13,7 +13,8 @@
  *          a full window sent before reading any echo (order and
  *          boundaries); MSG_EMSGSIZE both ways; gather sends (msg_sendv)
  *          arrive as one message, their pieces joined, and bad ones are
- *          refused with nothing sent
+ *          refused with nothing sent; msg_peek sees a message in place
+ *          until msg_consume drops it
  *   role=survivor [service=N]
  *          talks to a server that dies: every pending and later call gets
  *          MSG_ECONNRESET, nothing hangs; then connects again under the
@@ -177,6 +178,39 @@ static uint32_t gather(int32_t c, uint32_t *bytes)
 	return ok + 1;
 }
 
+/* msg_peek and msg_consume: the message where it landed, the same one
+ * until it is dropped, then the next; each misuse its error. The
+ * messages seen intact; their bytes are added to *bytes. */
+static uint32_t peeks(int32_t c, uint32_t *bytes)
+{
+	const void *m = NULL, *again = NULL;
+	uint32_t ok = 0;
+	CHECK_MSG(msg_consume(c), SV_ENOENT);			/* nothing there */
+	CHECK_MSG(msg_peek(c, &m, MSG_NONBLOCK), MSG_EWOULDBLOCK);
+	CHECK_MSG(msg_peek(c, &m, 0x10), SV_EINVAL);
+	CHECK_MSG(msg_peek(MSG_MAX_HANDLES, &m, 0), MSG_EBADF);
+	CHECK_MSG(msg_consume(-1), MSG_EBADF);
+	for (uint32_t k = 0; k < 2; k++) {		/* two in flight: 500 and 501 bytes */
+		fill(out, 500 + k, 90 + k);
+		CHECK_MSG(msg_send(c, out, 500 + k, 0), (int32_t)(500 + k));
+	}
+	for (uint32_t k = 0; k < 2; k++) {
+		fill(out, 500 + k, 90 + k);
+		int32_t n = msg_peek(c, &m, 0), n2 = msg_peek(c, &again, 0);
+		bool same = n == (int32_t)(500 + k) && n2 == n && again == m &&
+			    memcmp(m, out, (uint32_t)n) == 0;
+		CHECK(same, "peek %u: %d bytes at %p, then %d at %p", k, n, m, n2, again);
+		CHECK_MSG(msg_recv(c, in, 10, 0), MSG_EMSGSIZE);	/* held: it is still first */
+		CHECK_MSG(msg_consume(c), 0);
+		if (same) {
+			ok++;
+			*bytes += 500 + k;
+		}
+	}
+	CHECK_MSG(msg_peek(c, &m, MSG_NONBLOCK), MSG_EWOULDBLOCK);	/* both dropped */
+	return ok;
+}
+
 static int client(void)
 {
 	int32_t c = connect_retry(service);
@@ -191,6 +225,7 @@ static int client(void)
 		bytes += sizes[i];
 	}
 	msgs += gather(c, &bytes);
+	msgs += peeks(c, &bytes);
 	/* A full window before any echo is read: order and boundaries. */
 	for (uint32_t k = 0; k < MSG_RX_SLOTS; k++) {
 		fill(out, 100 + k, 50 + k);
