@@ -8,9 +8,12 @@
 #   make qemu-gdb   start QEMU halted with a gdb stub; then run gdb here
 #   make run-devices  two writers and a greedy guest sharing COM2 by time
 #                   slices (docs/devices.md); COM2 lands in build/devices/
+#   make run-files  the 9P file service: a server, two clients reading
+#                   its tree over the message transport (docs/msg-9p.md)
 #   make trace-diagram  boot a 3-frame demo with trace=hypercalls and draw
 #                   the trace as a sequence diagram (build/trace/demo.svg)
-#   make bench      instruction counts of hypercalls and events (QEMU -icount)
+#   make bench      instruction counts of hypercalls, events, transfers,
+#                   messages and file reads (QEMU -icount)
 #   make fuzz       the long fuzz runs: the share code on the host (libFuzzer),
 #                   then the fuzzer guests with many seeds (tests/run.py --long)
 #   make clean
@@ -32,7 +35,7 @@ DEMO_MODULES := $(B)/guests/lanctl.elf "name=lanctl lan=ping,pong" \
 	$(B)/guests/ping.elf "name=ping lan=32 peer=pong count=2000" \
 	$(B)/guests/pong.elf "name=pong lan=32"
 
-SETUP_GOALS := run run-devices test iso bochs qemu-gdb trace-diagram bench fuzz fuzz-host fuzz-guests fuzz-coverage
+SETUP_GOALS := run run-devices run-files test iso bochs qemu-gdb trace-diagram bench fuzz fuzz-host fuzz-guests fuzz-coverage
 ifneq ($(filter $(SETUP_GOALS),$(MAKECMDGOALS)),)
   SETUP_STATUS := $(shell tools/setup.sh 1>&2; echo $$?)
   ifneq ($(SETUP_STATUS),0)
@@ -219,6 +222,18 @@ run-devices: $(HV) $(DEMO_GUESTS)
 	echo "---- exit status $$rc (1 expected: the greedy guest was revoked and killed)"; \
 	test $$rc -eq 1
 
+# The 9P file service over the message transport (docs/msg-9p.md):
+# domain 0 introduces, the server serves the built-in tree, two clients
+# read all of it at once and check every file's CRC-32.
+FILE_MODULES := $(B)/guests/msgns.elf "name=ns" \
+	$(B)/guests/fileserver.elf "name=fs exit_after_clients=2" \
+	$(B)/guests/fileclient.elf "name=client1" $(B)/guests/fileclient.elf "name=client2"
+run-files: $(HV) $(DEMO_GUESTS)
+	@mkdir -p $(B)/files
+	tools/mkiso.sh $(B)/files/files.iso $(HV) "" $(FILE_MODULES)
+	tools/qemu-status.sh $(QEMU) $(QEMU_OPTS) -cdrom $(B)/files/files.iso -display none \
+		-serial mon:stdio
+
 # Host unit tests: the hardware-free parts, under ASan and UBSan.
 HOST_CC := gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror \
@@ -336,7 +351,7 @@ bench: all
 clean:
 	rm -rf $(B) .gdbinit
 
-.PHONY: all guests bench iso run run-devices bochs qemu-gdb unit fuzz fuzz-host fuzz-guests fuzz-coverage test \
+.PHONY: all guests bench iso run run-devices run-files bochs qemu-gdb unit fuzz fuzz-host fuzz-guests fuzz-coverage test \
 	trace-diagram clean FORCE
 .DELETE_ON_ERROR:
 # Keep the guests' object files (intermediates of the .elf rules) between builds.
