@@ -51,7 +51,7 @@
 #define MSG_ACCEPT_TIMEOUT_NS	(10000ull * 1000000)	/* accept: for a client to come */
 
 /* flags */
-#define MSG_NONBLOCK	1	/* return MSG_EWOULDBLOCK instead of waiting */
+#define MSG_NONBLOCK	1	/* send, recv, peek, accept: MSG_EWOULDBLOCK instead of waiting */
 
 /* errors (the SV_E* codes are -1 .. -SV_ERRNO_MAX) */
 #define MSG_ECONNRESET	(-101)	/* the peer closed, dropped the share or died */
@@ -68,8 +68,20 @@
 /* Attach to the introducer's share (MSG_NS_SHARE unless ns= says). */
 int32_t msg_init(sv_share_t ns_share);
 
+/* Listen under name (1 .. MSG_NAME_MAX - 1 bytes): a listener handle,
+ * SV_EINVAL for another name, or MSG_EADDRINUSE while a live domain
+ * listens under it. */
 int32_t msg_listen(const char *name);
+/* The oldest connection queued for the listener: a connection handle.
+ * Waits up to MSG_ACCEPT_TIMEOUT_NS for one (then MSG_ETIMEDOUT); with
+ * MSG_NONBLOCK, MSG_EWOULDBLOCK when none is queued. Once it has taken
+ * one it waits for the client to finish joining, even with
+ * MSG_NONBLOCK: a live client has nearly always done so already, and
+ * the wait ends at MSG_CONNECT_TIMEOUT_NS or when the client is gone. */
 int32_t msg_accept(int32_t listener, uint32_t flags);
+/* Connect to the listener under name and wait until it accepts, at most
+ * MSG_CONNECT_TIMEOUT_NS (MSG_ETIMEDOUT); MSG_ENOTFOUND if nobody
+ * listens. flags must be 0: a connect always waits (SV_EINVAL). */
 int32_t msg_connect(const char *name, uint32_t flags);
 /* The peer's domain id of connection c. */
 int32_t msg_peer(int32_t c);

@@ -374,6 +374,7 @@ static int badapi(void)
 	CHECK_MSG(msg_listen(NULL), SV_EINVAL);
 	CHECK_MSG(msg_connect("nobody-here", 0), MSG_ENOTFOUND);
 	CHECK_MSG(msg_connect("x", 0x10), SV_EINVAL);
+	CHECK_MSG(msg_connect("x", MSG_NONBLOCK), SV_EINVAL);	/* a connect always waits */
 
 	int32_t l = msg_listen("badapi");
 	CHECK(l >= 0, "listen: %s", msg_strerror(l));
