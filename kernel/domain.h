@@ -38,6 +38,9 @@ struct domain {
 	struct sv_shared_info *shared;
 	uint32_t pages;			/* frames it owns */
 
+	uint32_t share_ports;		/* bit n: port n is bound by one of its share
+					   peers (share.c keeps it; share_port_bound) */
+
 	uint32_t callback;		/* upcall entry, 0 = none */
 	uint64_t timer_deadline_ns;	/* one-shot timer, 0 = not armed */
 

@@ -11,7 +11,9 @@
  *   - no other frame is mapped into a guest;
  *   - a frame's mapcount (kept by mm/paging.c) is the number of guest
  *     page-table entries that really map it, and a domain maps nothing
- *     but its own guest frames and share frames.
+ *     but its own guest frames and share frames;
+ *   - (with the full scan) each domain's mask of ports bound by share
+ *     peers is what the share table says.
  *
  * Checking all of that means reading every frame and every page table:
  * about 150,000 instructions with 32 MiB, too slow to do after every
@@ -36,6 +38,7 @@
 #include "invariants.h"
 #include "klib.h"
 #include "memlayout.h"
+#include "share.h"
 
 #define FULL_SCAN_EVERY 64	/* calls between two full scans */
 
@@ -120,6 +123,12 @@ static void full_scan(const char *after)
 	if (nfree != frames_free())
 		panic("invariant broken after %s: %u frames are FREE but the free list has %u",
 		      after, nfree, frames_free());
+	for (uint32_t id = 0; id < SV_MAX_DOMAINS; id++) {
+		struct domain *d = domain_get(id);
+		if (d && !share_ports_consistent(d))
+			panic("invariant broken after %s: domain %u's share ports %#x are not "
+			      "those its share peers bind", after, id, d->share_ports);
+	}
 }
 
 void invariants_check(const char *after)

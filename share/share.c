@@ -52,14 +52,23 @@ void share_notify(struct share *s, const struct peer *p)
 		event_raise(d, p->port);
 }
 
+/* A domain's ports are unique (share_get refuses one already bound), so
+ * a bit per port says it: set when a peer joins, cleared when it leaves.
+ * Looking through every share's peers cost 2000 instructions a call. */
 bool share_port_bound(const struct domain *d, uint32_t port)
 {
+	return port < SV_NR_PORTS && (d->share_ports & (1u << port));
+}
+
+bool share_ports_consistent(const struct domain *d)
+{
+	uint32_t ports = 0;
 	for (uint32_t i = 0; i < SV_MAX_SHARES; i++)
 		for (uint32_t p = 0; p < SV_SHARE_MAX_PEERS; p++)
 			if (shares[i].used && shares[i].peers[p].used &&
-			    shares[i].peers[p].dom == d->id && shares[i].peers[p].port == port)
-				return true;
-	return false;
+			    shares[i].peers[p].dom == d->id)
+				ports |= 1u << shares[i].peers[p].port;
+	return ports == d->share_ports;
 }
 
 static uint32_t shares_held_by(const struct domain *d)
@@ -168,6 +177,7 @@ int32_t share_get(struct domain *d, uint32_t id, uint32_t port)
 	for (uint32_t p = 0; p < SV_SHARE_MAX_PEERS; p++) {
 		if (!s->peers[p].used) {	/* the lowest free peer id */
 			s->peers[p] = (struct peer){ .used = true, .dom = d->id, .port = port };
+			d->share_ports |= 1u << port;
 			return (int32_t)p;
 		}
 	}
@@ -195,6 +205,7 @@ static void leave(struct domain *d, struct share *s, struct peer *p)
 	watch_remove_all(d, s);
 	sg_remove_all(d, s);
 	p->used = false;
+	d->share_ports &= ~(1u << p->port);
 	watch_fire(s, 0);
 	free_if_unused(s);
 }

@@ -53,6 +53,8 @@ struct share *share_held(struct domain *d, uint32_t id, struct peer **self);
 void share_notify(struct share *s, const struct peer *p);
 /* Is (domain, port) bound to some share? */
 bool share_port_bound(const struct domain *d, uint32_t port);
+/* For the invariant checker: is d->share_ports what its peers bind? */
+bool share_ports_consistent(const struct domain *d);
 
 /* share/watch.c */
 int32_t watch_add(struct domain *d, uint32_t id, uint32_t offset, uint32_t counter_va);

@@ -357,6 +357,10 @@ static void check_invariants(void)
 		broken("an event was raised on a dead domain or a bad port");
 	if (fake_share_ptes_at_death)
 		broken("a domain died with a share page still mapped");
+	for (uint32_t id = 0; id < FAKE_NDOMS; id++)
+		if (!share_ports_consistent(fake_dom(id)))
+			broken("domain %u's share ports %#x are not those its peers bind", id,
+			       fake_dom(id)->share_ports);
 }
 
 static void check_result(enum op op, int32_t rc, uint32_t dom, const uint32_t *a,
