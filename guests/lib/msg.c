@@ -366,10 +366,24 @@ int32_t msg_peer(int32_t h)
 
 /* ---- messages */
 
+/* Has the other side a buffer free for us? If not, ask it to ring the
+ * credit doorbell when it posts one, and look again. The receiver posts,
+ * then reads the flag (consume); we set the flag, then read posted: with
+ * both orders kept (seq_cst: a full barrier), one of us sees the other,
+ * so a credit is never missed. Without the flag every message cost a
+ * trigger and an upcall (make bench's msg_rtt_64: 1080 instructions). */
+static bool window_open(struct handle *c)
+{
+	if (c->page->posted[c->other] > c->sent)
+		return true;
+	__atomic_store_n(&c->page->wants_credit[c->self], 1, __ATOMIC_SEQ_CST);
+	return c->page->posted[c->other] > c->sent;
+}
+
 static bool can_send(struct handle *c)
 {
 	check_leave(c);
-	return c->reset || c->credit_counter == 0 || c->page->posted[c->other] > c->sent;
+	return c->reset || c->credit_counter == 0 || window_open(c);
 }
 
 /* Send the message whose sg list is sg[0 .. entries): sg[0] is its
@@ -453,13 +467,15 @@ static bool can_recv(struct handle *c)
 }
 
 /* Give the first slot back: posted again, it is the newest (the ring
- * order stays the fill order), and the sender gets its credit. */
+ * order stays the fill order), and a sender that waits for a buffer
+ * gets its credit doorbell. */
 static void consume(struct handle *c)
 {
 	uint32_t slot = c->ring[c->head];
 	c->head = (c->head + 1) % MSG_RX_SLOTS;
 	post(c, slot);
-	sv_trigger(c->share, CONN_CREDIT(c->self));
+	if (__atomic_exchange_n(&c->page->wants_credit[c->other], 0, __ATOMIC_SEQ_CST))
+		sv_trigger(c->share, CONN_CREDIT(c->self));	/* see window_open */
 }
 
 /* The first message, where it landed: its length, or an error. A header
@@ -547,8 +563,8 @@ static uint32_t ready_events(const struct msg_pollfd *f)
 			r |= MSG_POLLIN;
 		if (c->reset)
 			r |= MSG_POLLHUP;
-		else if (c->page->posted[c->other] > c->sent)
-			r |= MSG_POLLOUT;
+		else if ((f->events & MSG_POLLOUT) && window_open(c))
+			r |= MSG_POLLOUT;	/* (asked for: so the credit rings) */
 	} else if (get_handle(f->handle, LISTENER) && ns_doorbell == 0) {
 		r |= MSG_POLLACCEPT;
 	}

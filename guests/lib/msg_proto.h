@@ -18,7 +18,8 @@
  *   offset CONN_JOIN(p): peer p has its receive buffers registered (and
  *   has set joined[p]);
  *   offset CONN_CREDIT(p): peer p has posted a receive buffer again
- *   (after posted[p] grew).
+ *   (after posted[p] grew), rung only when the other side has set its
+ *   wants_credit flag (it is waiting for one), which p then clears.
  */
 #ifndef SV_GUEST_MSG_PROTO_H
 #define SV_GUEST_MSG_PROTO_H
@@ -58,6 +59,8 @@ struct conn_page {
 	uint32_t doorbells[32];			/* offsets 0..127: watched, never written */
 	volatile uint32_t joined[SV_SHARE_MAX_PEERS];	/* 1: buffers registered */
 	volatile uint32_t posted[SV_SHARE_MAX_PEERS];	/* receive buffers ever posted */
+	volatile uint32_t wants_credit[SV_SHARE_MAX_PEERS];	/* 1: p waits for a buffer of
+							   the other side's (the other clears it) */
 };
 
 /* Every message is a header and the payload: one sg transfer. */

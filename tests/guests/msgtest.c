@@ -27,7 +27,8 @@
  *          flow control: source sends COUNT numbered messages as fast as
  *          it can to sink, which reads them slowly; nothing is lost or
  *          reordered, the source is held back (MSG_EWOULDBLOCK seen with
- *          MSG_NONBLOCK, and blocking sends wait)
+ *          MSG_NONBLOCK; then in turn a blocking send waits, or msg_poll
+ *          waits for MSG_POLLOUT)
  *   role=badapi
  *          bad handles, bad buffers, bad names, sizes: each its error
  */
@@ -341,20 +342,28 @@ static int source(void)
 	int32_t c = connect_retry("sink");
 	if (!CHECK(c >= 0, "source: %s", msg_strerror(c)))
 		return xtf_verdict("msgtest");
-	uint32_t would_block = 0;
+	uint32_t would_block = 0, polled = 0;
 	for (uint32_t seq = 0; seq < FLOW_COUNT; seq++) {
 		uint32_t len = 4 + (seq * 37) % 2000;
 		fill(out, len, seq);
 		memcpy(out, &seq, sizeof(seq));
 		int32_t rc = msg_send(c, out, len, MSG_NONBLOCK);
-		if (rc == MSG_EWOULDBLOCK) {
-			would_block++;
+		if (rc == MSG_EWOULDBLOCK && would_block++ % 2) {
 			rc = msg_send(c, out, len, 0);	/* now wait for room */
+		} else if (rc == MSG_EWOULDBLOCK) {
+			/* or wait in msg_poll: POLLOUT must come with the credit */
+			struct msg_pollfd p = { .handle = c, .events = MSG_POLLOUT };
+			int32_t n = msg_poll(&p, 1, 5000 * MS);
+			CHECK(n == 1 && p.revents == MSG_POLLOUT, "poll for room: %d, revents %#x", n,
+			      p.revents);
+			polled++;
+			rc = msg_send(c, out, len, MSG_NONBLOCK);
 		}
 		CHECK(rc == (int32_t)len, "message %u: %d (%s)", seq, rc, msg_strerror(rc));
 	}
 	CHECK(would_block > 0, "the sender was never held back");
-	printf("source: %u messages, held back %u times\n", FLOW_COUNT, would_block);
+	printf("source: %u messages, held back %u times, %u waited out in msg_poll\n",
+	       FLOW_COUNT, would_block, polled);
 	msg_close(c);
 	return xtf_verdict("msgtest");
 }
