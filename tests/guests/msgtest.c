@@ -30,7 +30,8 @@
  *          MSG_NONBLOCK; then in turn a blocking send waits, or msg_poll
  *          waits for MSG_POLLOUT)
  *   role=badapi
- *          bad handles, bad buffers, bad names, sizes: each its error
+ *          bad handles, bad buffers, bad names, sizes, every handle in
+ *          use: each its error
  */
 #include "msg.h"
 #include "xtf.h"
@@ -399,6 +400,25 @@ static int badapi(void)
 	CHECK_MSG(c, MSG_ETIMEDOUT);	/* we never accept: connect gives up */
 	CHECK_MSG(msg_close(l), 0);
 	CHECK_MSG(msg_close(l), MSG_EBADF);
+
+	/* Every handle taken: the next listen, connect or accept is
+	 * MSG_ENFILE; one closed, and a listen works again. */
+	int32_t ls[MSG_MAX_HANDLES];
+	char name[8];
+	for (uint32_t i = 0; i < MSG_MAX_HANDLES; i++) {
+		snprintf(name, sizeof(name), "full%u", i);
+		ls[i] = msg_listen(name);
+		CHECK(ls[i] >= 0, "listen '%s': %s", name, msg_strerror(ls[i]));
+	}
+	CHECK_MSG(msg_listen("one-more"), MSG_ENFILE);
+	CHECK_MSG(msg_connect("full0", 0), MSG_ENFILE);
+	CHECK_MSG(msg_accept(ls[0], MSG_NONBLOCK), MSG_ENFILE);
+	CHECK_MSG(msg_close(ls[MSG_MAX_HANDLES - 1]), 0);
+	l = msg_listen("one-more");
+	CHECK(l == ls[MSG_MAX_HANDLES - 1], "listen after a close: %d (%s), expected handle %d", l,
+	      msg_strerror(l), ls[MSG_MAX_HANDLES - 1]);
+	for (uint32_t i = 0; i < MSG_MAX_HANDLES; i++)
+		CHECK_MSG(msg_close(ls[i]), 0);
 	printf("badapi: done\n");
 	return xtf_verdict("msgtest");
 }
