@@ -86,6 +86,9 @@ int32_t msg_connect(const char *name, uint32_t flags);
 /* The peer's domain id of connection c. */
 int32_t msg_peer(int32_t c);
 
+/* Send len bytes (0 .. MSG_MAX) as one message: len, or MSG_EMSGSIZE,
+ * MSG_ECONNRESET, MSG_EWOULDBLOCK (the window is full, MSG_NONBLOCK),
+ * or SV_EFAULT (buf is not the caller's memory: nothing was sent). */
 int32_t msg_send(int32_t c, const void *buf, uint32_t len, uint32_t flags);
 /* Gather send: one message made of n pieces, back to back, with no copy
  * to join them (each piece is an entry of the one sg transfer). n is
