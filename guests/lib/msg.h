@@ -106,7 +106,8 @@ int32_t msg_sendv(int32_t c, const struct msg_iov *iov, uint32_t n, uint32_t fla
 int32_t msg_recv(int32_t c, void *buf, uint32_t max, uint32_t flags);
 /* Receive without a copy: *msg points at the next message where the
  * hypervisor put it, in one of the connection's receive buffers, and its
- * length is returned (errors as msg_recv's). The message stays first in
+ * length is returned (errors as msg_recv's, but for MSG_EMSGSIZE: there
+ * is no buffer to be too small). The message stays first in
  * line, and its buffer out of the window (nobody can write into it),
  * until msg_consume(c) drops it; a later msg_peek or msg_recv gets it
  * again. While one is held the window is a buffer smaller. */
