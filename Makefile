@@ -65,7 +65,7 @@ LDFLAGS := -m elf_i386 -T linker.ld -z max-page-size=4096 --no-warn-rwx-segments
 
 # Order matters only for reading: boot first, then what kmain calls.
 HV_ASM := boot/entry.asm kernel/trapentry.asm
-HV_C := kernel/main.c kernel/console.c kernel/serial.c kernel/vga.c \
+HV_C := kernel/main.c kernel/cpu.c kernel/fpu.c kernel/console.c kernel/serial.c kernel/vga.c \
 	kernel/format.c kernel/string.c kernel/strerror.c kernel/gdt.c kernel/trap.c \
 	kernel/panic.c kernel/pic.c kernel/timer.c kernel/power.c \
 	kernel/multiboot.c kernel/cmdline.c kernel/crc32.c kernel/selftest.c \
@@ -103,6 +103,10 @@ $(B)/guests/%.o $(B)/tests/guests/%.o $(B)/bench/%.o: CFLAGS = $(GUEST_CFLAGS)
 # I/O wrappers (kernel/portio.h).
 $(B)/guests/lib/com2.o $(B)/tests/guests/devintruder.o $(B)/tests/guests/devrace.o: \
 	CFLAGS = $(GUEST_CFLAGS) -Ikernel
+# The one guest compiled with SSE allowed: floating point in C, as a guest
+# writer would use it (its FPU state is its own: kernel/fpu.c).
+$(B)/tests/guests/fpu_math.o: CFLAGS = $(filter-out -mgeneral-regs-only,$(GUEST_CFLAGS)) \
+	-msse2 -mfpmath=sse -fno-math-errno
 # The hypervisor's own files that the guest library shares.
 $(B)/guests/lib/format.o $(B)/guests/lib/string.o $(B)/guests/lib/strerror.o \
 		$(B)/guests/lib/crc32.o: $(B)/guests/lib/%.o: kernel/%.c $(B)/toolchain.mk

@@ -7,8 +7,8 @@
 
 #include "sv.h"
 
-/* Sort the n samples in a (in place) and print the figure. */
-static inline void bench_report(const char *name, uint32_t *a, uint32_t n)
+/* Sort the n samples in a, in place. */
+static inline void bench_sort(uint32_t *a, uint32_t n)
 {
 	for (uint32_t i = 1; i < n; i++) {
 		uint32_t x = a[i], j = i;
@@ -16,6 +16,12 @@ static inline void bench_report(const char *name, uint32_t *a, uint32_t n)
 			a[j] = a[j - 1];
 		a[j] = x;
 	}
+}
+
+/* Sort the n samples in a (in place) and print the figure. */
+static inline void bench_report(const char *name, uint32_t *a, uint32_t n)
+{
+	bench_sort(a, n);
 	printf("BENCH %s %u %u %u\n", name, a[n / 2], a[0], a[n - 1]);
 }
 

@@ -40,7 +40,12 @@ CONFIGS = {
                  ("msgbench", "name=ping role=ping")],
     "filebench": [("../guests/msgns", "name=ns"), ("../guests/fileserver", "name=fileserver exit_after_clients=1"),
                   ("filebench", "name=filebench")],
+    "fpubench": [("fpubench", "name=ping role=ping"), ("fpubench", "name=echo role=echo")],
+    "fpubench-lazy": [("fpubench", "name=ping role=ping"), ("fpubench", "name=echo role=echo")],
 }
+# Configurations booted with a hypervisor command line; their figures get
+# the suffix, e.g. switch_fpu_lazy.
+HV_ARGS = {"fpubench-lazy": ("fpu=lazy", "_lazy")}
 ROWS = [  # (figure, what it is, baseline figure or None)
     ("function_call", "call of an empty function (baseline)", None),
     ("memcpy_64", "memcpy 64 B in a guest (baseline)", None),
@@ -51,6 +56,10 @@ ROWS = [  # (figure, what it is, baseline figure or None)
     ("event_self", "event to self, upcall and return", "function_call"),
     ("yield_alone", "yield with nobody else runnable", "function_call"),
     ("event_latency", "trigger in one guest -> upcall in the other", "function_call"),
+    ("switch_plain", "yield to another domain and back: 2 switches, no FPU use", "yield_alone"),
+    ("switch_fpu", "the same, both domains using the FPU (eager, the default)", "switch_plain"),
+    ("switch_plain_lazy", "2 switches, no FPU use, with fpu=lazy", "switch_plain"),
+    ("switch_fpu_lazy", "2 switches, both using the FPU, with fpu=lazy", "switch_fpu"),
     ("device_query", "device query (state only)", "null_hypercall"),
     ("device_grab_release", "grab an idle COM2 and release it", "null_hypercall"),
     ("com2_outb_owner", "outb to COM2 by its owner (passthrough)", "null_hypercall"),
@@ -82,14 +91,15 @@ def boot(config, mode, extra_args=""):
     mods = ",".join(("%s %s %s" % (os.path.join(TOP, "build", "bench", g + ".elf"), a,
                                    extra_args)).replace(",", ",,")
                     for g, a in CONFIGS[config])
+    hv_args, suffix = HV_ARGS.get(config, ("", ""))
     p = subprocess.run(["qemu-system-i386"] + BASE[1:] + MODES[mode] +
-                       ["-kernel", HV, "-initrd", mods],
+                       ["-kernel", HV, "-append", hv_args, "-initrd", mods],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
     out = p.stdout.decode("latin-1")
     if p.returncode != 1:     # (0 << 1) | 1: the hypervisor's exit status 0
         sys.exit("bench: %s under %s failed (QEMU exit %d):\n%s"
                  % (config, mode, p.returncode, out[-3000:]))
-    return {m.group(1): [int(x) for x in m.group(2, 3, 4)]
+    return {m.group(1) + suffix: [int(x) for x in m.group(2, 3, 4)]
             for m in re.finditer(r"^\[\w+\] BENCH (\w+) (\d+) (\d+) (\d+)", out, re.M)}
 
 

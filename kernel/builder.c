@@ -215,6 +215,7 @@ bool domain_build(const struct boot_module *m)
 		.cs = SEL_UCODE, .ss = SEL_UDATA, .ds = SEL_UDATA, .es = SEL_UDATA,
 		.fs = SEL_UDATA, .gs = SEL_UDATA,
 	};
+	fpu_state_init(&d->fpu);	/* fninit's state, every register zero */
 	d->state = DOM_RUNNABLE;
 	printk("domain %u (%s): %u KiB, image [%#x-%#x), entry %#x%s\n", d->id, d->name,
 	       mem >> 10, SV_GUEST_BASE, img.end, img.entry, d->privileged ? ", privileged" : "");

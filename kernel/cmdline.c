@@ -98,6 +98,11 @@ static void parse_word(struct boot_options *o, const char *w, size_t n)
 		parse_ms(o, w, n, val, vlen, SV_DEV_MS_MIN, SV_DEV_SLICE_MAX_MS, &o->dev_slice_ms);
 	} else if (word_is(w, key, "devgrace") && key < n) {
 		parse_ms(o, w, n, val, vlen, SV_DEV_MS_MIN, SV_DEV_GRACE_MAX_MS, &o->dev_grace_ms);
+	} else if (word_is(w, key, "fpu") && key < n) {
+		if (word_is(val, vlen, "eager") || word_is(val, vlen, "lazy"))
+			o->fpu_lazy = word_is(val, vlen, "lazy");
+		else
+			problem(o, "unknown FPU switching (eager or lazy)", val, vlen);
 	} else if (word_is(w, key, "crash") && key < n) {
 		int kind = lookup(val, vlen, crash_names, ARRAY_SIZE(crash_names));
 		if (kind > 0)

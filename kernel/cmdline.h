@@ -16,6 +16,10 @@
  *   devgrace=MS     how long an owner has to release after "release now"
  *                   before it is revoked (default SV_DEV_GRACE_DEFAULT_MS;
  *                   1..10000); kernel/device.c, docs/devices.md
+ *   fpu=eager|lazy  when a domain's FPU state is saved and restored: on
+ *                   every switch (eager, the default), or on its first
+ *                   FPU instruction after one (lazy, CR0.TS and #NM);
+ *                   kernel/fpu.c, docs/domains.md
  *   crash=WHAT      deliberately fault inside the hypervisor, to show the
  *                   panic report: pagefault, divide, stackoverflow (runs
  *                   into the stack guard page: a double fault)
@@ -37,6 +41,7 @@ struct boot_options {
 	bool trace_hypercalls;	/* trace=hypercalls */
 	bool selftest_frames, selftest_paging, selftest_timer;
 	uint32_t dev_slice_ms, dev_grace_ms;	/* devslice=, devgrace= */
+	bool fpu_lazy;		/* fpu=lazy */
 	enum crash_kind crash;
 	int problems;		/* words that were reported and ignored */
 };

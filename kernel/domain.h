@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "fpu.h"
 #include "paging.h"
 #include "sharevisor.h"
 #include "trap.h"
@@ -34,6 +35,7 @@ struct domain {
 
 	pde_t *pgdir;			/* its address space */
 	struct trapframe ctx;		/* its registers while it is not running */
+	struct fpu_state fpu;		/* its x87/MMX/SSE registers (kernel/fpu.c) */
 	struct sv_start_info *start_info;	/* our view (direct map) of its pages */
 	struct sv_shared_info *shared;
 	uint32_t pages;			/* frames it owns */

@@ -34,6 +34,7 @@
  */
 #include "device.h"
 #include "domain.h"
+#include "fpu.h"
 #include "frame.h"
 #include "invariants.h"
 #include "klib.h"
@@ -148,6 +149,8 @@ void invariants_check(const char *after)
 	frame_changes_clear();
 	/* And the I/O bitmap: open for the running owner of a device only. */
 	const char *bad = device_check_invariants(current);
+	if (!bad)
+		bad = fpu_check();	/* CR0 and CR4 as the FPU switching needs them */
 	if (bad)
 		panic("invariant broken after %s: %s", after, bad);
 }

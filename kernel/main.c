@@ -18,6 +18,8 @@
  */
 #include "cmdline.h"
 #include "console.h"
+#include "cpu.h"
+#include "fpu.h"
 #include "crc32.h"
 #include "device.h"
 #include "domain.h"
@@ -192,6 +194,8 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 		debug_flags |= DEBUG_TRACE;
 		printk("tracing every hypercall, event raised and upcall (trace=hypercalls)\n");
 	}
+	cpu_init();
+	fpu_init(options.fpu_lazy ? FPU_LAZY : FPU_EAGER);
 	memory_init(&boot_info);
 
 	pic_init();

@@ -18,6 +18,7 @@
  */
 #include "device.h"
 #include "domain.h"
+#include "fpu.h"
 #include "frame.h"
 #include "klib.h"
 #include "memlayout.h"
@@ -175,9 +176,11 @@ void sched_return_to_guest(struct trapframe *tf)
 			 * still holds the current domain's registers after. */
 			struct domain *next = wait_for_runnable();
 			if (next != d) {
-				if (d && domain_alive(d))
-					d->ctx = *tf;	/* save the one leaving */
+				struct domain *leaving = d && domain_alive(d) ? d : NULL;
+				if (leaving)
+					leaving->ctx = *tf;	/* save the one leaving */
 				*tf = next->ctx;	/* and load the one arriving */
+				fpu_switch(leaving, next);	/* the same for the FPU */
 				current = d = next;
 				if (read_cr3() != V2P(d->pgdir))
 					pgdir_switch(d->pgdir);

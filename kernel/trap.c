@@ -8,6 +8,7 @@
  */
 #include "device.h"
 #include "domain.h"
+#include "fpu.h"
 #include "klib.h"
 #include "memlayout.h"
 #include "panic.h"
@@ -163,6 +164,8 @@ void trap(struct trapframe *tf)
 		fatal_trap(tf);
 	else if (tf->trapno == SV_HYPERCALL_VECTOR)
 		hypercall(current, tf);
+	else if (tf->trapno == T_DEVICE && fpu_device_not_available(current))
+		;	/* lazy FPU switching: its state is loaded, it goes on */
 	else
 		guest_fault(current, tf);
 

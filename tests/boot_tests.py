@@ -85,13 +85,15 @@ class Module:
 
 class Test:
     def __init__(self, name, check, hv_args="", modules=(), mem_mb=32,
-                 expect_status=EXIT_OK, emulators=("qemu", "bochs"), direct=False):
+                 expect_status=EXIT_OK, emulators=("qemu", "bochs"), direct=False,
+                 qemu_cpu=None):
         if "check=invariants" in hv_args.split():   # the checker must say it is on
             check = all_of(check, check_lines(r"^check: frame-table invariants verified "
                                               r"after every hypercall$"))
         self.name, self.check, self.hv_args = name, check, hv_args
         self.modules, self.mem_mb = list(modules), mem_mb
         self.expect_status, self.emulators, self.direct = expect_status, emulators, direct
+        self.qemu_cpu = qemu_cpu     # QEMU's -cpu, e.g. a CPU without FXSR
 
     def module_files(self, workdir):
         """Write the modules into workdir: [(path, args)]."""
@@ -2005,4 +2007,201 @@ TESTS += [
          modules=[Module("name=ns", elf="msgns"),
                   Module("name=fs exit_after_clients=1", elf="fileserver"),
                   Module("name=hostile", elf="fshostile")]),
+]
+
+
+# ---------------------------------------------------------------- the FPU
+# Each domain's x87/MMX/SSE state is its own (kernel/fpu.c). fpu_regs fills
+# the registers with patterns that name their domain and checks them after
+# every kind of switch; fpu_fresh checks a new domain's state is fninit's;
+# fpu_math checks C floating point against the same sums computed here;
+# fpu_fault takes each floating-point fault.
+
+def check_fpu_regs(names):
+    """Each fpu_regs domain passed, made checks, and was preempted with its
+    FPU live at least once (else the preempt case proved nothing)."""
+    def check(ctx):
+        errors = []
+        for name in names:
+            errors += check_verdict(name, "fpu_regs")(ctx)
+            m = ctx.search(r"^\[%s\] fpu_regs: (\d+) rounds, (\d+) checks, (\d+) preemptions seen$"
+                           % re.escape(name))
+            expect(m and int(m.group(2)) > int(m.group(1)) and int(m.group(3)) > 0,
+                   "[%s]: no checks or no preemption: %s" % (name, m and m.group(0)), errors)
+        return errors
+    return check
+
+
+def fpu_regs_modules(names, rounds=16):
+    return [Module("name=%s rounds=%d" % (n, rounds), elf="fpu_regs") for n in names]
+
+
+FPU_REGS = ["alpha", "bravo", "charlie"]
+FPU_ISOLATION_MODULES = fpu_regs_modules(FPU_REGS) + [
+    Module("name=spinner spin_ms=300", elf="spinner")]   # never touches the FPU
+
+
+def fpu_isolation_test(name, hv_args="", **kw):
+    return Test(name, all_of(check_fpu_regs(FPU_REGS), check_all_exited(FPU_REGS + ["spinner"]),
+                             check_no_kills),
+                hv_args="check=invariants " + hv_args, modules=FPU_ISOLATION_MODULES, **kw)
+
+
+def check_fpu_line(switching, state=None):
+    """The hypervisor's FPU line names the switching (and the state kept)."""
+    def check(ctx):
+        m = ctx.search(r"^fpu: (.*) state per domain \((.*)\), (.*) switching$")
+        if not m:
+            return ["no 'fpu: ... state per domain' line"]
+        errors = []
+        expect(m.group(3).startswith(switching), "switching is %r, expected %s"
+               % (m.group(3), switching), errors)
+        expect(state is None or m.group(2) == state, "state is kept with %s, expected %s"
+               % (m.group(2), state), errors)
+        return errors
+    return check
+
+
+def check_fpu_fresh(ctx):
+    """Each fresh domain first ran after the dirty one before it had ended
+    (or yielded with its FPU live), and found a clean FPU."""
+    errors = []
+    for dirty, fresh, ended in (("d0", "f1", r"^domain 0 \(d0\) exited with status 0$"),
+                                ("d2", "f3", r"^domain 2 \(d2\) killed: #UD"),
+                                ("d4", "f5", r"^\[d4\] dirty: FPU filled, ending by yield$")):
+        errors += check_verdict(fresh, "fpu_fresh")(ctx)
+        end, start = first_index(ctx, ended), first_index(ctx, r"^\[%s\] fresh: starting$" % fresh)
+        expect(end is not None and start is not None and end < start,
+               "%s did not start after %s had ended (or yielded)" % (fresh, dirty), errors)
+    later = first_index(ctx, r"^domain 4 \(d4\) exited with status 0$")
+    expect(later is not None and later > first_index(ctx, r"^\[f5\] fresh: starting$"),
+           "d4 was not alive, with its FPU live, when f5 started", errors)
+    return errors
+
+
+FPU_FRESH_MODULES = [Module("name=d0 role=dirty end=exit", elf="fpu_fresh"),
+                     Module("name=f1", elf="fpu_fresh"),
+                     Module("name=d2 role=dirty end=fault", elf="fpu_fresh"),
+                     Module("name=f3", elf="fpu_fresh"),
+                     Module("name=d4 role=dirty end=yield", elf="fpu_fresh"),
+                     Module("name=f5", elf="fpu_fresh")]
+
+
+def fpu_math_expected():
+    """fpu_math's results computed here: IEEE double (Python's float), float
+    (each operation rounded through struct), and the x87's 80-bit long
+    double (each operation rounded to a 64-bit significand, exactly, with
+    fractions)."""
+    import math
+    import struct
+    from fractions import Fraction
+
+    def f32(x):
+        return struct.unpack("<f", struct.pack("<f", x))[0]
+
+    def exponent(q):      # e with 2**e <= q < 2**(e+1), for q > 0
+        e = q.numerator.bit_length() - q.denominator.bit_length()
+        return e - 1 if Fraction(2) ** e > q else e
+
+    def x87(q):           # q > 0 rounded to nearest even, 64-bit significand
+        unit = Fraction(2) ** (exponent(q) - 63)
+        n, rem = divmod(q / unit, 1)
+        n = int(n) + (rem > Fraction(1, 2) or (rem == Fraction(1, 2) and n % 2 == 1))
+        return n * unit
+
+    def x87_bits(q):
+        e = exponent(q)
+        return "%#x%016x" % (e + 16383, int(q / Fraction(2) ** (e - 63)))
+
+    def bits(d):
+        return "%#x" % struct.unpack("<Q", struct.pack("<d", d))[0]
+
+    s = q = 0.0
+    for k in range(1, 2001):
+        s += 1.0 / (float(k) * float(k))
+    for k in range(1, 501):
+        q += math.sqrt(float(k))
+    x = 0.25
+    for _ in range(1000):
+        x = 3.9 * x * (1.0 - x)
+    f = 0.0
+    for k in range(1, 2001):
+        f = f32(f + f32(1.0 / float(k)))
+    c, y = x87(Fraction(39, 10)), Fraction(1, 4)
+    for _ in range(300):
+        y = x87(x87(c * y) * x87(1 - y))
+    return {"inverse_squares": bits(s), "roots": bits(q), "logistic": bits(x),
+            "harmonic_f": "%#x" % struct.unpack("<I", struct.pack("<f", f))[0],
+            "logistic_x87": x87_bits(y)}
+
+
+def check_fpu_math(ctx):
+    errors = check_verdict("math", "fpu_math")(ctx)
+    for name, want in sorted(fpu_math_expected().items()):
+        m = ctx.search(r"^\[math\] RESULT %s (0x[0-9a-f]+)$" % name)
+        expect(m and m.group(1) == want, "fpu_math's %s is %s, Python's %s"
+               % (name, m and m.group(1), want), errors)
+    return errors
+
+
+def check_fpu_fault(domid, name, vector, exc, modelled_by_qemu=True):
+    """fpu_fault NAME was killed for vector at the address it printed.
+    Where QEMU does not model the fault, under QEMU it must instead have
+    run on, and (for MXCSR) found the reserved bits dropped at its switch."""
+    def check(ctx):
+        m = ctx.search(r"^\[%s\] fault at (0x[0-9a-f]+)$" % re.escape(name))
+        if not m:
+            return ["[%s] did not say where it would fault" % name]
+        if ctx.emulator == "qemu" and not modelled_by_qemu:
+            errors = check_exited(domid, name, 3)(ctx)
+            after = ctx.search(r"^\[%s\] no fault: after three switches MXCSR reads (0x[0-9a-f]+)$"
+                               % re.escape(name))
+            expect(after, "[%s] did not run on after the instruction QEMU lets by" % name,
+                   errors)
+            if after and name != "xm":
+                expect(after.group(1) == "0x1f80", "[%s] MXCSR kept reserved bits across a "
+                       "switch: %s" % (name, after.group(1)), errors)
+            return errors
+        return check_killed(domid, name, vector, exc, eip=int(m.group(1), 16))(ctx)
+    return check
+
+
+FPU_FAULT_MODULES = fpu_regs_modules(["alpha"], rounds=8) + [
+    Module("name=mf mode=mf", elf="fpu_fault"), Module("name=xm mode=xm", elf="fpu_fault"),
+    Module("name=mxcsr mode=mxcsr", elf="fpu_fault"),
+    Module("name=fxrstor mode=fxrstor", elf="fpu_fault")] + \
+    fpu_regs_modules(["bravo"], rounds=8) + [Module("name=bystander lines=10", elf="hello")]
+
+
+def fpu_faults_test(name, hv_args="", **kw):
+    return Test(name, all_of(
+        check_fpu_regs(["alpha", "bravo"]),
+        check_fpu_fault(1, "mf", 16, "#MF x87 error"),
+        check_fpu_fault(2, "xm", 19, "#XM SIMD error", modelled_by_qemu=False),
+        check_fpu_fault(3, "mxcsr", 13, "#GP general protection", modelled_by_qemu=False),
+        check_fpu_fault(4, "fxrstor", 13, "#GP general protection", modelled_by_qemu=False),
+        check_bystander(6, "bystander", after=[r"^domain 1 \(mf\) killed"])),
+        hv_args="check=invariants " + hv_args, modules=FPU_FAULT_MODULES,
+        expect_status=EXIT_FAILED, **kw)
+
+
+TESTS += [
+    fpu_isolation_test("fpu-isolation"),
+    fpu_isolation_test("fpu-isolation-lazy", "fpu=lazy"),
+    # A CPU without fxsave (QEMU's pentium2 without FXSR): fnsave/frstor.
+    Test("fpu-isolation-fnsave",
+         all_of(check_fpu_regs(FPU_REGS[:2]), check_fpu_line("eager", "fnsave/frstor"),
+                check_no_kills),
+         modules=fpu_regs_modules(FPU_REGS[:2]) + [Module("name=spinner spin_ms=300",
+                                                          elf="spinner")],
+         emulators=("qemu",), qemu_cpu="pentium2,-fxsr"),
+    Test("fpu-clean-start", check_fpu_fresh, modules=FPU_FRESH_MODULES,
+         expect_status=EXIT_FAILED),
+    Test("fpu-clean-start-lazy", all_of(check_fpu_fresh, check_fpu_line("lazy")),
+         hv_args="fpu=lazy", modules=FPU_FRESH_MODULES, expect_status=EXIT_FAILED),
+    Test("fpu-math", all_of(check_fpu_math, check_fpu_regs(["alpha", "bravo"]), check_no_kills),
+         modules=[Module("name=math rounds=100", elf="fpu_math")] +
+         fpu_regs_modules(["alpha", "bravo"], rounds=8)),
+    fpu_faults_test("fpu-faults"),
+    fpu_faults_test("fpu-faults-lazy", "fpu=lazy", emulators=("qemu",)),
 ]

@@ -107,6 +107,8 @@ def boot_qemu(test, workdir, iso):
            "-no-reboot",
            "-monitor", "none",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if test.qemu_cpu:
+        cmd += ["-cpu", test.qemu_cpu]
     if test.direct:     # QEMU's own Multiboot loader instead of GRUB
         cmd += ["-kernel", HV, "-append", test.hv_args]
         # -initrd separates modules with commas; ",," is a literal comma.
