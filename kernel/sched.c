@@ -167,33 +167,56 @@ static struct domain *wait_for_runnable(void)
 	}
 }
 
-void sched_return_to_guest(struct trapframe *tf)
+/*
+ * The switch itself: tf holds the registers of d (NULL before the first
+ * domain; dead domains' need no saving); make it hold next's, with
+ * next's FPU state, address space and I/O ports.
+ */
+static void switch_to(struct domain *d, struct domain *next, struct trapframe *tf)
+{
+	struct domain *leaving = d && domain_alive(d) ? d : NULL;
+
+	if (leaving)
+		leaving->ctx = *tf;	/* save the one leaving */
+	*tf = next->ctx;		/* and load the one arriving */
+	fpu_switch(leaving, next);	/* the same for the FPU (kernel/fpu.c) */
+	current = next;
+	if (read_cr3() != V2P(next->pgdir))
+		pgdir_switch(next->pgdir);
+	device_switch_to(next);		/* its I/O ports, if it owns a device */
+}
+
+/* Choose who runs next (maybe the same domain), switch to it, deliver
+ * its events; again if that kills it. Out of line: the common return,
+ * below, stays short. */
+static void reschedule(struct trapframe *tf)
 {
 	for (;;) {
 		struct domain *d = current;
-		if (!d || d->state != DOM_RUNNABLE || need_resched) {
-			/* Nested interrupts while we wait land below tf, so tf
-			 * still holds the current domain's registers after. */
-			struct domain *next = wait_for_runnable();
-			if (next != d) {
-				struct domain *leaving = d && domain_alive(d) ? d : NULL;
-				if (leaving)
-					leaving->ctx = *tf;	/* save the one leaving */
-				*tf = next->ctx;	/* and load the one arriving */
-				fpu_switch(leaving, next);	/* the same for the FPU */
-				current = d = next;
-				if (read_cr3() != V2P(d->pgdir))
-					pgdir_switch(d->pgdir);
-				device_switch_to(d);	/* its I/O ports, if it owns a device */
-			}
-			need_resched = false;
-			slice_left = SLICE_TICKS;
-		}
+		/* Nested interrupts while we wait land below tf, so tf still
+		 * holds the current domain's registers after. */
+		struct domain *next = wait_for_runnable();
+		if (next != d)
+			switch_to(d, next, tf);
+		need_resched = false;
+		slice_left = SLICE_TICKS;
+		next->shared->time_ns = sched_now_ns();
+		if (event_deliver(next, tf))
+			return;
+		/* The upcall could not be delivered and next was killed: choose again. */
+	}
+}
+
+void sched_return_to_guest(struct trapframe *tf)
+{
+	struct domain *d = current;
+
+	if (d && d->state == DOM_RUNNABLE && !need_resched) {
 		d->shared->time_ns = sched_now_ns();
 		if (event_deliver(d, tf))
-			return;
-		/* The upcall could not be delivered and d was killed: choose again. */
+			return;		/* the common case: back into the same domain */
 	}
+	reschedule(tf);
 }
 
 /* kernel/trapentry.asm: run the scheduler with esp at the trap frame. */
