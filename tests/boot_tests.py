@@ -2205,3 +2205,53 @@ TESTS += [
     fpu_faults_test("fpu-faults"),
     fpu_faults_test("fpu-faults-lazy", "fpu=lazy", emulators=("qemu",)),
 ]
+
+
+# ---------------------------------------------------------------- the rest of the CPU
+# docs/domains.md, section 6: eflags bits a guest owns survive switches and
+# upcalls; rdpmc, debug registers and (with UMIP) sgdt are closed.
+
+def check_probe_fault(domid, name, umip=None):
+    """cpu_probe NAME was killed by #GP at the address it printed. For
+    sgdt: only where the CPU has UMIP (umip=True); without, it read the
+    hypervisor's GDT, at the address of the symbol gdt, and exited 3."""
+    def check(ctx):
+        m = ctx.search(r"^\[%s\] fault at (0x[0-9a-f]+)$" % re.escape(name))
+        if not m:
+            return ["[%s] did not say where it would fault" % name]
+        if umip is False:
+            errors = check_exited(domid, name, 3)(ctx)
+            read = ctx.search(r"^\[%s\] no fault: sgdt reads base (0x[0-9a-f]+)" % re.escape(name))
+            expect(read and int(read.group(1), 16) == ctx.symbol("gdt"),
+                   "sgdt did not read the hypervisor's GDT (%s, symbol gdt at %s)"
+                   % (read and read.group(1), ctx.symbol("gdt")), errors)
+            expect(ctx.search(r"^cpu: .*str open \(no UMIP on this CPU\)$"),
+                   "the cpu line does not say UMIP is missing", errors)
+            return errors
+        return check_killed(domid, name, 13, "#GP general protection",
+                            eip=int(m.group(1), 16))(ctx)
+    return check
+
+
+def cpu_state_test(name, umip, **kw):
+    return Test(name, all_of(
+        check_verdict("flags1", "cpu_probe"), check_verdict("flags2", "cpu_probe"),
+        check_lines(r"^\[flags1\] flags: AC, ID, NT kept across 3 yields and an upcall; "
+                    r"IF and IOPL unchanged$"),
+        check_probe_fault(2, "rdpmc"), check_probe_fault(3, "dr"),
+        check_probe_fault(4, "sgdt", umip=umip),
+        check_bystander(5, "bystander", after=[r"^domain 3 \(dr\) killed"])),
+        modules=[Module("name=flags1 mode=flags", elf="cpu_probe"),
+                 Module("name=flags2 mode=flags", elf="cpu_probe"),
+                 Module("name=rdpmc mode=rdpmc", elf="cpu_probe"),
+                 Module("name=dr mode=dr", elf="cpu_probe"),
+                 Module("name=sgdt mode=sgdt", elf="cpu_probe"),
+                 Module("name=bystander lines=5", elf="hello")],
+        expect_status=EXIT_FAILED, **kw)
+
+
+TESTS += [
+    cpu_state_test("cpu-state", umip=False),
+    # QEMU's "max" CPU has UMIP: sgdt from ring 3 is then a #GP.
+    cpu_state_test("cpu-state-umip", umip=True, emulators=("qemu",), qemu_cpu="max"),
+]
