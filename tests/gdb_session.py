@@ -80,7 +80,7 @@ def check(out, log, qemu_rc):
 
     s = sections(out)
     for name in ("xfer", "step", "recv", "sv-domains", "sv-shares", "sv-watches", "sv-sg",
-                 "sv-events", "sv-devices", "end"):
+                 "sv-events", "sv-devices", "sv-fpu", "end"):
         expect(name in s, "gdb never reached section %s" % name)
     expect(re.search(r"^Breakpoint 1, copy_sg \(", out, re.M), "the breakpoint in copy_sg was not hit")
     expect(re.search(r"^Breakpoint 2, lan_recv \(", out, re.M),
@@ -158,6 +158,16 @@ def check(out, log, qemu_rc):
     expect(re.search(r"^  I/O bitmap: ports closed for the running domain 2$", devices, re.M),
            "sv-devices does not show COM2's ports closed while pong runs")
     expect("DISAGREES" not in devices, "sv-devices: the bitmap disagrees with the owner")
+    # The demo guests never touch the FPU: each saved state is still the
+    # clean start, fninit's words and MXCSR's default; pong runs.
+    fpu = s.get("sv-fpu", "")
+    expect(re.search(r"^FPU state kept with fxsave, eager switching$", fpu, re.M),
+           "sv-fpu does not say fxsave, eager")
+    for dom in ("0 (lanctl)", "1 (ping)", "2 (pong)"):
+        expect(re.search(r"^domain %s: fcw 0x037f fsw 0x0000 ftw 0x00 mxcsr 0x1f80%s$"
+                         % (re.escape(dom), "; its registers are the CPU's now"
+                            if dom.startswith("2") else ""), fpu, re.M),
+               "sv-fpu does not show domain %s's clean state" % dom)
     expect(re.search(r"^device: COM2: 0 grants, 0 revoked", log, re.M),
            "the report does not count 0 grants of COM2")
 

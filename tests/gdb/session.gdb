@@ -37,6 +37,8 @@ echo === sv-events\n
 sv-events
 echo === sv-devices\n
 sv-devices
+echo === sv-fpu\n
+sv-fpu
 echo === end\n
 delete
 detach

@@ -14,6 +14,7 @@ they work wherever the machine is stopped (hypervisor or guest code):
   sv-sg                registered sg lists: domain, share, dir, handle, bytes
   sv-events            each live domain's pending and masked event ports
   sv-devices           passthrough devices: owner, slice, queue, I/O bitmap
+  sv-fpu               each live domain's saved FPU control and status words
   sv-trap [TF]         the trap being handled: vector, hypercall, guest eip
 
 and a frame unwinder that continues a backtrace from the trap entry
@@ -180,6 +181,36 @@ class Domains(gdb.Command):
                 notes.append(cstr(d["fate"]))
             print("%-3d %-15s %-9s %6d  %s" % (i, cstr(d["name"]), STATES.get(state, state),
                                                int(d["pages"]), ", ".join(notes)))
+
+
+class Fpu(gdb.Command):
+    """sv-fpu: each live domain's saved FPU state (kernel/fpu.c): x87 control,
+status and tag words, MXCSR. The running domain's real state is in the CPU
+(gdb's `info float`, `info vector`); its saved copy is from its last
+switch out, or its clean start."""
+
+    def __init__(self):
+        super().__init__("sv-fpu", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        fxsr = bool(gdb.parse_and_eval("cpu_features.fxsr"))
+        lazy = int(gdb.parse_and_eval("'fpu.c'::switching")) == 1
+        owner = int(gdb.parse_and_eval("'fpu.c'::fpu_owner"))
+        cur = int(gdb.parse_and_eval("current"))
+        print("FPU state kept with %s, %s switching"
+              % ("fxsave" if fxsr else "fnsave", "lazy" if lazy else "eager"))
+        for i, d in domains():
+            if int(d["state"]) not in (1, 2):
+                continue
+            s = d["fpu"]["fx"] if fxsr else d["fpu"]["fn"]
+            words = "fcw 0x%04x fsw 0x%04x ftw 0x%02x" % (
+                int(s["fcw"]) & 0xFFFF, int(s["fsw"]) & 0xFFFF,
+                int(s["ftw"]) & (0xFF if fxsr else 0xFFFF))
+            if fxsr:
+                words += " mxcsr 0x%04x" % int(s["mxcsr"])
+            here = int(d.address) == (owner if lazy else cur)
+            print("domain %d (%s): %s%s" % (i, cstr(d["name"]), words,
+                                            "; its registers are the CPU's now" if here else ""))
 
 
 class Shares(gdb.Command):
@@ -409,6 +440,6 @@ eip/esp/ebp."""
 
 
 for command in (Guest, Follow, Break, Domains, Shares, Watches, SgLists, Events, Devices,
-                TrapFrame):
+                Fpu, TrapFrame):
     command()
 gdb.unwinder.register_unwinder(None, TrapFrameUnwinder(), replace=True)
