@@ -54,6 +54,24 @@
  *               memory (mem= minus the stack) continues after the image
  *   up to 0xBFFFFFFF  free for the guest (share mappings, later)
  *   0xC0000000  the hypervisor: not accessible from the guest
+ *
+ * The CPU state a domain starts with, and owns: eip at the ELF entry,
+ * esp = SV_STACK_TOP, the other general registers zero, eflags with only
+ * IF set (IOPL 0), flat ring-3 segments. Its floating-point unit is in
+ * fninit's state (control word 0x037F, status 0, every register empty),
+ * with st0-st7 (= mm0-mm7) and xmm0-xmm7 zero and MXCSR 0x1F80: nothing
+ * from the hypervisor, an earlier domain or a dead one. A guest may use
+ * x87, MMX and, where CPUID says so, SSE/SSE2 (the hypervisor enables
+ * fxsave-based state, CR4.OSFXSR): these registers are saved and
+ * restored with the rest, so no other domain reads or changes them.
+ * AVX and other XSAVE state are not enabled (CPUID.1:ECX.OSXSAVE is 0).
+ * An unmasked x87 error (#MF) or SIMD error (#XM), like any fault the
+ * guest causes, kills the domain. The hypervisor does not save the FPU
+ * in an upcall frame (section 5): a callback that uses the FPU saves
+ * and restores what it uses itself, as a signal handler would.
+ * docs/domains.md, section 6, lists every other piece of CPU state a
+ * guest can see (rdtsc is open; rdpmc, debug registers, and sgdt & co.
+ * where the CPU has UMIP, are not).
  */
 #define SV_PAGE_SIZE		4096u
 #define SV_START_INFO		0x00001000u
