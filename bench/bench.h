@@ -25,6 +25,13 @@ static inline void bench_report(const char *name, uint32_t *a, uint32_t n)
 	printf("BENCH %s %u %u %u\n", name, a[n / 2], a[0], a[n - 1]);
 }
 
+/* A sample minus the cost of an empty rdtsc pair, never below 0: under
+ * plain TCG a sample can come out shorter than the median empty pair. */
+static inline uint32_t bench_net(uint32_t sample, uint32_t overhead)
+{
+	return sample > overhead ? sample - overhead : 0;
+}
+
 /* rounds= from the command line, 1 .. max (max if absent or out of range). */
 static inline uint32_t bench_rounds(uint32_t max)
 {

@@ -40,7 +40,7 @@ static void phase(bool ping, bool fpu, uint32_t rounds, uint32_t overhead, const
 			use_fpu();
 		uint64_t t1 = rdtsc();
 		if (i >= WARMUP)
-			samples[i - WARMUP] = (uint32_t)(t1 - t0) - overhead;
+			samples[i - WARMUP] = bench_net((uint32_t)(t1 - t0), overhead);
 	}
 	if (ping)
 		bench_report(name, samples, rounds);

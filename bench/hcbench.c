@@ -25,7 +25,7 @@
  * creates a share, grants it to itself and gets it, so the copy runs
  * the same frame-to-frame path as between two domains.
  */
-#include "sv.h"
+#include "bench.h"
 
 #define ROUNDS 101
 
@@ -45,17 +45,6 @@ static void on_event(uint32_t port)
 	events_seen++;
 }
 
-static void sort(uint32_t *a, int n)
-{
-	for (int i = 1; i < n; i++) {
-		uint32_t x = a[i];
-		int j = i - 1;
-		for (; j >= 0 && a[j] > x; j--)
-			a[j + 1] = a[j];
-		a[j + 1] = x;
-	}
-}
-
 /* Time one operation ROUNDS times; report median, min, max minus the
  * empty-pair overhead. */
 #define MEASURE(name, overhead, op) MEASURE_PREPARED(name, overhead, , op)
@@ -69,10 +58,11 @@ static void sort(uint32_t *a, int n)
 			uint64_t t1_ = rdtsc();				\
 			samples[r_] = (uint32_t)(t1_ - t0_);		\
 		}							\
-		sort(samples, ROUNDS);					\
+		bench_sort(samples, ROUNDS);				\
 		printf("BENCH %s %u %u %u\n", name,			\
-		       samples[ROUNDS / 2] - (overhead),		\
-		       samples[0] - (overhead), samples[ROUNDS - 1] - (overhead)); \
+		       bench_net(samples[ROUNDS / 2], overhead),	\
+		       bench_net(samples[0], overhead),			\
+		       bench_net(samples[ROUNDS - 1], overhead));	\
 	} while (0)
 
 /* A list of n one-page entries over buf. */
@@ -128,7 +118,7 @@ int main(const struct sv_start_info *si)
 		uint64_t t1 = rdtsc();
 		samples[r] = (uint32_t)(t1 - t0);
 	}
-	sort(samples, ROUNDS);
+	bench_sort(samples, ROUNDS);
 	uint32_t overhead = samples[ROUNDS / 2];
 	printf("BENCH rdtsc_pair %u %u %u\n", overhead, samples[0], samples[ROUNDS - 1]);
 
