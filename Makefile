@@ -16,13 +16,29 @@
 #                   messages and file reads (QEMU -icount)
 #   make fuzz       the long fuzz runs: the share code on the host (libFuzzer),
 #                   then the fuzzer guests with many seeds (tests/run.py --long)
+#   make compile_commands.json   the compiler's view of every C file, for
+#                   clangd and other editor tools
 #   make clean
+#
+# Each build step prints one line ("  CC      kernel/sched.c"); make V=1
+# prints the full commands instead. Errors and warnings always show.
 #
 # run, test, iso, bochs and qemu-gdb first run tools/setup.sh, which
 # installs (with apt-get) whatever tool is missing.
 
 B := build
 .DEFAULT_GOAL := all
+
+# Quiet build: $(call say,WHAT,NAME) prints "  WHAT    NAME" and $(Q) hides
+# the command, unless V=1.
+V ?= 0
+ifeq ($(V),1)
+  Q :=
+  say :=
+else
+  Q := @
+  say = @printf '  %-7s %s\n' '$(1)' '$(2)'
+endif
 HV := $(B)/sharevisor.elf
 ISO := $(B)/sharevisor.iso
 
@@ -49,6 +65,7 @@ include $(B)/toolchain.mk
 endif
 $(B)/toolchain.mk: tools/toolchain.sh
 	@mkdir -p $(B)
+	$(call say,GEN,$@)
 	@tools/toolchain.sh >$@.tmp || { rm -f $@.tmp; exit 1; }
 	@mv $@.tmp $@
 
@@ -59,37 +76,43 @@ CFLAGS := $(ARCH_CFLAGS) -std=gnu11 -O2 -g \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-mgeneral-regs-only \
 	-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
-	-Ikernel -Imm -Ishare -Iinclude -MMD -MP
+	-Ikernel -Imm -Ishare -Ilib -Iinclude -MMD -MP
 NASMFLAGS := -f elf32 -g -F dwarf -I$(B)/ -Ikernel/
 LDFLAGS := -m elf_i386 -T linker.ld -z max-page-size=4096 --no-warn-rwx-segments
 
 # Order matters only for reading: boot first, then what kmain calls.
 HV_ASM := boot/entry.asm kernel/trapentry.asm
 HV_C := kernel/main.c kernel/cpu.c kernel/fpu.c kernel/console.c kernel/serial.c kernel/vga.c \
-	kernel/format.c kernel/string.c kernel/strerror.c kernel/gdt.c kernel/trap.c \
+	kernel/gdt.c kernel/trap.c \
 	kernel/panic.c kernel/pic.c kernel/timer.c kernel/power.c \
-	kernel/multiboot.c kernel/cmdline.c kernel/crc32.c kernel/selftest.c \
+	kernel/multiboot.c kernel/cmdline.c kernel/selftest.c \
 	kernel/elf.c kernel/builder.c kernel/domain.c kernel/sched.c \
 	kernel/event.c kernel/hypercall.c kernel/device.c kernel/invariants.c kernel/trace.c \
 	mm/memmap.c mm/frame.c mm/paging.c mm/usercopy.c \
 	share/share.c share/watch.c share/sg.c
-HV_OBJS := $(HV_ASM:%.asm=$(B)/%.o) $(HV_C:%.c=$(B)/%.o)
+# The freestanding C library (lib/): built once, linked into the
+# hypervisor and into every guest. It sees only lib/ and include/.
+LIB_C := lib/string.c lib/format.c lib/strerror.c lib/crc32.c
+LIB_OBJS := $(LIB_C:%.c=$(B)/%.o)
+LIB_CFLAGS := $(filter-out -Ikernel -Imm -Ishare,$(CFLAGS))
+$(LIB_OBJS): CFLAGS = $(LIB_CFLAGS)
+HV_OBJS := $(HV_ASM:%.asm=$(B)/%.o) $(HV_C:%.c=$(B)/%.o) $(LIB_OBJS)
 
 all: $(HV) $(B)/sharevisor.asm guests
 
-# Guests: the library (guests/lib, plus the hypervisor's own format.c and
-# string.c), the demo guests (guests/*.c) and the test guests
-# (tests/guests/*.c), each a static ELF linked at SV_GUEST_BASE.
-GUEST_CFLAGS := $(filter-out -Ikernel -Imm -Ishare,$(CFLAGS)) -Iguests/lib
+# Guests: the guest library (guests/lib, with lib/), the demo guests
+# (guests/*.c) and the test guests (tests/guests/*.c), each a static ELF
+# linked at SV_GUEST_BASE. Guest code sees guests/lib, lib/ and include/,
+# nothing of the hypervisor's.
+GUEST_CFLAGS := $(LIB_CFLAGS) -Iguests/lib
 GUEST_LIB_OBJS := $(B)/guests/lib/entry.o $(B)/guests/lib/start.o \
 	$(B)/guests/lib/hypercalls.o $(B)/guests/lib/console.o \
 	$(B)/guests/lib/events.o $(B)/guests/lib/upcall.o $(B)/guests/lib/lan.o \
 	$(B)/guests/lib/com2.o $(B)/guests/lib/msg.o $(B)/guests/lib/domains.o \
-	$(B)/guests/lib/format.o $(B)/guests/lib/string.o $(B)/guests/lib/strerror.o
-# The 9P file service (docs/msg-9p.md): wire format, service, client, and
-# the hypervisor's CRC-32 for the client's checks.
+	$(LIB_OBJS)
+# The 9P file service (docs/msg-9p.md): wire format, service, client.
 GUEST_LIB_OBJS += $(B)/guests/lib/ninep.o $(B)/guests/lib/ninep_serve.o \
-	$(B)/guests/lib/ninep_client.o $(B)/guests/lib/crc32.o
+	$(B)/guests/lib/ninep_client.o
 GUEST_LIB := $(B)/guests/libsv.a
 DEMO_GUESTS := $(patsubst guests/%.c,$(B)/guests/%.elf,$(wildcard guests/*.c))
 TEST_GUESTS := $(patsubst tests/guests/%.c,$(B)/tests/guests/%.elf,$(wildcard tests/guests/*.c))
@@ -99,63 +122,64 @@ BENCH_GUESTS := $(patsubst bench/%.c,$(B)/bench/%.elf,$(wildcard bench/*.c))
 guests: $(DEMO_GUESTS) $(TEST_GUESTS) $(BENCH_GUESTS)
 
 $(B)/guests/%.o $(B)/tests/guests/%.o $(B)/bench/%.o: CFLAGS = $(GUEST_CFLAGS)
-# The COM2 driver and the device test guests use the hypervisor's port
-# I/O wrappers (kernel/portio.h).
-$(B)/guests/lib/com2.o $(B)/tests/guests/devintruder.o $(B)/tests/guests/devrace.o: \
-	CFLAGS = $(GUEST_CFLAGS) -Ikernel
 # The one guest compiled with SSE allowed: floating point in C, as a guest
 # writer would use it (its FPU state is its own: kernel/fpu.c).
 $(B)/tests/guests/fpu_math.o: CFLAGS = $(filter-out -mgeneral-regs-only,$(GUEST_CFLAGS)) \
 	-msse2 -mfpmath=sse -fno-math-errno
-# The hypervisor's own files that the guest library shares.
-$(B)/guests/lib/format.o $(B)/guests/lib/string.o $(B)/guests/lib/strerror.o \
-		$(B)/guests/lib/crc32.o: $(B)/guests/lib/%.o: kernel/%.c $(B)/toolchain.mk
-	@mkdir -p $(dir $@)
-	$(CC) $(GUEST_CFLAGS) -Ikernel -c $< -o $@
 $(GUEST_LIB): $(GUEST_LIB_OBJS)
-	rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 $(B)/guests/%.elf: $(B)/guests/%.o guests/guest.ld $(GUEST_LIB)
-	$(LD) -m elf_i386 -T guests/guest.ld -o $@ $< $(GUEST_LIB) $(LIBGCC)
+	$(call say,LD,$@)
+	$(Q)$(LD) -m elf_i386 -T guests/guest.ld -o $@ $< $(GUEST_LIB) $(LIBGCC)
 $(B)/tests/guests/%.elf: $(B)/tests/guests/%.o guests/guest.ld $(GUEST_LIB)
-	$(LD) -m elf_i386 -T guests/guest.ld -o $@ $< $(GUEST_LIB) $(LIBGCC)
+	$(call say,LD,$@)
+	$(Q)$(LD) -m elf_i386 -T guests/guest.ld -o $@ $< $(GUEST_LIB) $(LIBGCC)
 $(B)/bench/%.elf: $(B)/bench/%.o guests/guest.ld $(GUEST_LIB)
-	$(LD) -m elf_i386 -T guests/guest.ld -o $@ $< $(GUEST_LIB) $(LIBGCC)
+	$(call say,LD,$@)
+	$(Q)$(LD) -m elf_i386 -T guests/guest.ld -o $@ $< $(GUEST_LIB) $(LIBGCC)
 
 # The file service's read-only tree (tools/mkfstree.py), generated, never
 # committed: its contents for the server, each file's size and CRC-32
-# (kernel/crc32.h) for the client, which must read the bytes to match.
+# (lib/crc32.h) for the client, which must read the bytes to match.
 FSTREE := $(B)/fstree/fstree_server.h $(B)/fstree/fstree_client.h
 $(FSTREE) &: tools/mkfstree.py
-	python3 tools/mkfstree.py $(B)/fstree
+	$(call say,GEN,$(B)/fstree)
+	$(Q)python3 tools/mkfstree.py $(B)/fstree
 $(B)/guests/fileserver.o: $(B)/fstree/fstree_server.h
 $(B)/guests/fileserver.o: CFLAGS = $(GUEST_CFLAGS) -I$(B)/fstree
 $(B)/guests/fileclient.o $(B)/bench/filebench.o: $(B)/fstree/fstree_client.h
-$(B)/guests/fileclient.o $(B)/bench/filebench.o: CFLAGS = $(GUEST_CFLAGS) -I$(B)/fstree -Ikernel
+$(B)/guests/fileclient.o $(B)/bench/filebench.o: CFLAGS = $(GUEST_CFLAGS) -I$(B)/fstree
 
 $(B)/%.o: %.c $(B)/toolchain.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(B)/%.o: %.asm $(B)/asmdefs.inc
 	@mkdir -p $(dir $@)
-	$(NASM) $(NASMFLAGS) $< -o $@
+	$(call say,AS,$<)
+	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
 
 # NASM cannot read C headers: turn memlayout.h's #defines into %defines,
 # so the addresses and selectors have one source.
 $(B)/asmdefs.inc: kernel/memlayout.h $(B)/toolchain.mk
 	@mkdir -p $(B)
-	$(CC) $(ARCH_CFLAGS) -E -dM -D__ASSEMBLER__ $< | \
+	$(call say,GEN,$@)
+	$(Q)$(CC) $(ARCH_CFLAGS) -E -dM -D__ASSEMBLER__ $< | \
 	  awk '$$1 == "#define" && $$3 ~ /^(0x[0-9A-Fa-f]+|[0-9]+)$$/ { print "%define", $$2, $$3 }' >$@
 
 $(HV): $(HV_OBJS) linker.ld
-	$(LD) $(LDFLAGS) -o $@ $(HV_OBJS) $(LIBGCC)
+	$(call say,LD,$@)
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(HV_OBJS) $(LIBGCC)
 	@grub-file --is-x86-multiboot $@ 2>/dev/null || ! command -v grub-file >/dev/null || \
 	  { echo "$@ is not a valid Multiboot image" >&2; rm -f $@; exit 1; }
 
 # A disassembly with source, for reading and for matching panic addresses.
 $(B)/sharevisor.asm: $(HV)
-	objdump -S -M intel $< >$@
+	$(call say,OBJDUMP,$@)
+	$(Q)objdump -S -M intel $< >$@
 
 # Rebuild the ISO when the command line changes, not only the files.
 $(B)/iso-args: FORCE
@@ -164,7 +188,8 @@ $(B)/iso-args: FORCE
 
 iso: $(ISO)
 $(ISO): $(HV) $(DEMO_GUESTS) iso/grub.cfg.in tools/mkiso.sh $(B)/iso-args
-	tools/mkiso.sh $@ $(HV) "$(HV_ARGS)" $(DEMO_MODULES)
+	$(call say,ISO,$@)
+	$(Q)tools/mkiso.sh $@ $(HV) "$(HV_ARGS)" $(DEMO_MODULES)
 
 # QEMU: TCG by default (TOOLS.md: /dev/kvm here cannot run this kernel).
 QEMU := qemu-system-i386
@@ -175,7 +200,7 @@ QEMU_OPTS := $(QEMU_ACCEL) -m $(QEMU_MEM) -no-reboot \
 
 run: $(ISO)
 	@echo "Booting $(ISO) in QEMU; the serial console follows (Ctrl-A X quits)."
-	tools/qemu-status.sh $(QEMU) $(QEMU_OPTS) -cdrom $(ISO) -display none -serial mon:stdio
+	$(Q)tools/qemu-status.sh $(QEMU) $(QEMU_OPTS) -cdrom $(ISO) -display none -serial mon:stdio
 
 bochs: $(ISO)
 	tools/bochs.sh $(ISO) $(B)/bochs
@@ -187,25 +212,27 @@ GDBPORT := $(shell expr `id -u` % 5000 + 25000)
 # (sv-guest NAME ELF: the demo names each domain after its ELF).
 GDB_GUESTS := $(filter %.elf,$(DEMO_MODULES))
 .gdbinit: tools/gdbinit.tmpl Makefile
-	sed -e 's/@GDBPORT@/$(GDBPORT)/' -e 's|@HV@|$(HV)|' \
+	$(call say,GEN,$@)
+	$(Q)sed -e 's/@GDBPORT@/$(GDBPORT)/' -e 's|@HV@|$(HV)|' \
 	  -e 's|@GUESTS@|$(subst \n ,\n,$(foreach g,$(GDB_GUESTS),sv-guest $(basename $(notdir $(g))) $(g)\n))|' \
 	  $< >$@
 
 qemu-gdb: $(ISO) .gdbinit
 	@echo "QEMU is halted with a gdb stub on port $(GDBPORT). In another terminal, run: gdb"
-	$(QEMU) $(QEMU_OPTS) -cdrom $(ISO) -display none -serial mon:stdio -S -gdb tcp::$(GDBPORT)
+	$(Q)$(QEMU) $(QEMU_OPTS) -cdrom $(ISO) -display none -serial mon:stdio -S -gdb tcp::$(GDBPORT)
 
 # The hypercall trace of a short demo (3 frames), drawn as a sequence
 # diagram by tools/trace2diagram.py: Mermaid text and a Graphviz SVG.
 TRACE_MODULES := $(subst count=2000,count=3,$(DEMO_MODULES))
 trace-diagram: $(HV) $(DEMO_GUESTS) tools/trace2diagram.py
 	@mkdir -p $(B)/trace
-	tools/mkiso.sh $(B)/trace/demo.iso $(HV) "trace=hypercalls" $(TRACE_MODULES)
-	tools/qemu-status.sh $(QEMU) $(QEMU_OPTS) -cdrom $(B)/trace/demo.iso -display none \
+	$(call say,ISO,$(B)/trace/demo.iso)
+	$(Q)tools/mkiso.sh $(B)/trace/demo.iso $(HV) "trace=hypercalls" $(TRACE_MODULES)
+	$(Q)tools/qemu-status.sh $(QEMU) $(QEMU_OPTS) -cdrom $(B)/trace/demo.iso -display none \
 		-serial file:$(B)/trace/demo.log
-	python3 tools/trace2diagram.py $(B)/trace/demo.log --mermaid $(B)/trace/demo.mmd \
+	$(Q)python3 tools/trace2diagram.py $(B)/trace/demo.log --mermaid $(B)/trace/demo.mmd \
 		--dot $(B)/trace/demo.dot
-	dot -Tsvg $(B)/trace/demo.dot -o $(B)/trace/demo.svg
+	$(Q)dot -Tsvg $(B)/trace/demo.dot -o $(B)/trace/demo.svg
 	@echo "trace: $(B)/trace/demo.log"
 	@echo "diagram: $(B)/trace/demo.mmd (Mermaid), $(B)/trace/demo.svg (Graphviz)"
 
@@ -219,8 +246,9 @@ DEVICE_MODULES := $(B)/guests/devwriter.elf "name=alpha lines=20" \
 	$(B)/guests/devwriter.elf "name=bravo lines=20"
 run-devices: $(HV) $(DEMO_GUESTS)
 	@mkdir -p $(B)/devices
-	tools/mkiso.sh $(B)/devices/devices.iso $(HV) "devslice=50 devgrace=20" $(DEVICE_MODULES)
-	tools/qemu-status.sh $(QEMU) $(QEMU_OPTS) -cdrom $(B)/devices/devices.iso -display none \
+	$(call say,ISO,$(B)/devices/devices.iso)
+	$(Q)tools/mkiso.sh $(B)/devices/devices.iso $(HV) "devslice=50 devgrace=20" $(DEVICE_MODULES)
+	$(Q)tools/qemu-status.sh $(QEMU) $(QEMU_OPTS) -cdrom $(B)/devices/devices.iso -display none \
 		-serial mon:stdio -serial file:$(B)/devices/com2.log; rc=$$?; \
 	echo "---- COM2 ($(B)/devices/com2.log):"; cat $(B)/devices/com2.log; \
 	echo "---- exit status $$rc (1 expected: the greedy guest was revoked and killed)"; \
@@ -234,31 +262,35 @@ FILE_MODULES := $(B)/guests/msgns.elf "name=ns" \
 	$(B)/guests/fileclient.elf "name=client1" $(B)/guests/fileclient.elf "name=client2"
 run-files: $(HV) $(DEMO_GUESTS)
 	@mkdir -p $(B)/files
-	tools/mkiso.sh $(B)/files/files.iso $(HV) "" $(FILE_MODULES)
-	tools/qemu-status.sh $(QEMU) $(QEMU_OPTS) -cdrom $(B)/files/files.iso -display none \
+	$(call say,ISO,$(B)/files/files.iso)
+	$(Q)tools/mkiso.sh $(B)/files/files.iso $(HV) "" $(FILE_MODULES)
+	$(Q)tools/qemu-status.sh $(QEMU) $(QEMU_OPTS) -cdrom $(B)/files/files.iso -display none \
 		-serial mon:stdio
 
 # Host unit tests: the hardware-free parts, under ASan and UBSan.
 HOST_CC := gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
-	-Ikernel -Imm -Iinclude -Itests/unit
+	-Ikernel -Imm -Ilib -Iinclude -Itests/unit
 UNIT_TESTS := $(B)/unit/test_memmap $(B)/unit/test_frame $(B)/unit/test_multiboot \
 	$(B)/unit/test_cmdline $(B)/unit/test_format $(B)/unit/test_elf $(B)/unit/test_share
 UNIT_SOURCES := kernel/multiboot.c kernel/cmdline.c kernel/elf.c mm/memmap.c mm/frame.c
 $(B)/unit/test_%: tests/unit/test_%.c tests/unit/unit.c tests/unit/unit.h \
-		$(UNIT_SOURCES) kernel/*.h mm/*.h
+		$(UNIT_SOURCES) kernel/*.h mm/*.h lib/*.h
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< tests/unit/unit.c $(UNIT_SOURCES)
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< tests/unit/unit.c $(UNIT_SOURCES)
 # Our vsnprintf, renamed so that it sits beside glibc's and can be compared
 # (not in $(B)/unit: tests/run.py runs every file there).
-$(B)/host/kformat.o: kernel/format.c kernel/klib.h
+$(B)/host/kformat.o: lib/format.c lib/lib.h
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -Dvsnprintf=kvsnprintf -Dsnprintf=ksnprintf -c -o $@ $<
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Dvsnprintf=kvsnprintf -Dsnprintf=ksnprintf -c -o $@ $<
 $(B)/unit/test_format: tests/unit/test_format.c tests/unit/unit.c tests/unit/unit.h \
-		$(B)/host/kformat.o kernel/*.h mm/*.h
+		$(B)/host/kformat.o kernel/*.h mm/*.h lib/*.h
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $< tests/unit/unit.c $(B)/host/kformat.o
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< tests/unit/unit.c $(B)/host/kformat.o
 
 # The share IPC, linked with the real frame allocator and guest copies over
 # fake domains, events and page tables (tests/unit/fake_kernel.c). The
@@ -268,9 +300,10 @@ $(B)/unit/test_format: tests/unit/test_format.c tests/unit/unit.c tests/unit/uni
 SHARE_TEST_SOURCES := tests/unit/share_state.c mm/usercopy.c mm/frame.c mm/memmap.c
 $(B)/unit/test_share: tests/unit/test_share.c tests/unit/fake_kernel.c tests/unit/fake_kernel.h \
 		tests/unit/unit.c tests/unit/unit.h $(SHARE_TEST_SOURCES) \
-		tests/unit/share_state.h share/*.c kernel/*.h mm/*.h share/*.h include/*.h
+		tests/unit/share_state.h share/*.c kernel/*.h mm/*.h share/*.h include/*.h lib/*.h
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -Ishare -include tests/unit/fake_kernel.h -o $@ $< \
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Ishare -include tests/unit/fake_kernel.h -o $@ $< \
 		tests/unit/fake_kernel.c tests/unit/unit.c $(SHARE_TEST_SOURCES)
 
 # The 9P2000 wire format and service of the file service (guests/lib/
@@ -282,7 +315,8 @@ UNIT_TESTS += $(NINEP_TESTS)
 $(NINEP_TESTS): $(B)/unit/%: tests/unit/%.c $(NINEP_SOURCES) guests/lib/ninep*.h \
 		tests/unit/unit.c tests/unit/unit.h
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -Iguests/lib -o $@ $< tests/unit/unit.c $(NINEP_SOURCES)
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Iguests/lib -o $@ $< tests/unit/unit.c $(NINEP_SOURCES)
 
 unit: $(UNIT_TESTS)
 
@@ -297,7 +331,7 @@ unit: $(UNIT_TESTS)
 FUZZ_CC := clang
 FUZZ_SECONDS ?= 600
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wstrict-prototypes \
-	-Wmissing-prototypes -Ikernel -Imm -Ishare -Iinclude -Itests/unit \
+	-Wmissing-prototypes -Ikernel -Imm -Ishare -Ilib -Iinclude -Itests/unit \
 	-include tests/unit/fake_kernel.h
 # Coverage guides the fuzzer through share/ and usercopy.c only; the fakes
 # and the frame allocator are built without it (their frame-table check
@@ -305,13 +339,15 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wstrict-prototypes \
 FUZZ_SOURCES := tests/fuzz/fuzz_share.c tests/unit/share_state.c mm/usercopy.c
 FUZZ_PLAIN := tests/unit/fake_kernel.c mm/frame.c mm/memmap.c
 FUZZ_DEPS := $(FUZZ_SOURCES) $(FUZZ_PLAIN) tests/unit/share_state.h tests/unit/fake_kernel.h \
-	share/*.c kernel/*.h mm/*.h share/*.h include/*.h
+	share/*.c kernel/*.h mm/*.h share/*.h include/*.h lib/*.h
 $(B)/fuzz/plain/%.o: %.c $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+	$(call say,FUZZCC,$<)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-c -o $@ $<
 $(B)/fuzz/fuzz_share: $(FUZZ_DEPS) $(FUZZ_PLAIN:%.c=$(B)/fuzz/plain/%.o)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	$(call say,FUZZCC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $(FUZZ_SOURCES) $(FUZZ_PLAIN:%.c=$(B)/fuzz/plain/%.o)
 $(B)/fuzz/fuzz_share_cov: $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)
@@ -325,7 +361,7 @@ $(B)/fuzz/fuzz_share_cov: $(FUZZ_DEPS)
 fuzz: fuzz-host fuzz-guests
 
 fuzz-guests: all
-	python3 tests/run.py --long
+	$(Q)python3 tests/run.py --long
 
 fuzz-host: $(B)/fuzz/fuzz_share
 	@mkdir -p $(B)/fuzz/corpus
@@ -346,16 +382,22 @@ fuzz-coverage: $(B)/fuzz/fuzz_share_cov
 		share/share.c share/watch.c share/sg.c mm/usercopy.c
 
 test: all $(UNIT_TESTS) $(B)/fuzz/fuzz_share
-	python3 tests/run.py
+	$(Q)python3 tests/run.py
+
+# For clangd and other editor tools: every C file's compile command, as
+# make itself would run it (tools/compdb.py asks `make -Bn`), git-ignored.
+compile_commands.json: FORCE
+	$(call say,GEN,$@)
+	$(Q)python3 tools/compdb.py $(MAKE) >$@.tmp && mv $@.tmp $@
 
 # Benchmarks: exact instruction counts under QEMU -icount (bench/run.py).
 bench: all
-	python3 bench/run.py
+	$(Q)python3 bench/run.py
 
 clean:
-	rm -rf $(B) .gdbinit
+	rm -rf $(B) .gdbinit compile_commands.json
 
-.PHONY: all guests bench iso run run-devices run-files bochs qemu-gdb unit fuzz fuzz-host fuzz-guests fuzz-coverage test \
+.PHONY: compile_commands.json all guests bench iso run run-devices run-files bochs qemu-gdb unit fuzz fuzz-host fuzz-guests fuzz-coverage test \
 	trace-diagram clean FORCE
 .DELETE_ON_ERROR:
 # Keep the guests' object files (intermediates of the .elf rules) between builds.

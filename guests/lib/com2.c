@@ -10,7 +10,7 @@
  * shared_info->device[SV_DEV_COM2]: OWNER once the queue gives us the
  * device, RELEASE when our time is up.
  */
-#include "portio.h"	/* kernel/portio.h: inb, outb */
+#include "portio.h"	/* lib/portio.h: inb, outb */
 #include "sv.h"
 
 /* 16550 registers, offsets from SV_COM2_IO_BASE. */

@@ -1,7 +1,6 @@
 /*
  * console.c: printf for guests, on top of SV_OP_CONSOLE_WRITE. The
- * formatting engine is the hypervisor's own (kernel/format.c), compiled
- * into the guest library too.
+ * formatting engine is lib/format.c, which the hypervisor links too.
  */
 #include "sv.h"
 

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib.h"
 #include "sharevisor.h"
 
 /* ---- hypercalls (guests/lib/hypercall.h has the raw int $0x82 stubs) */
@@ -75,19 +76,8 @@ int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap);
 int puts(const char *s);		/* s and a newline */
 
-/* ---- strings and memory (kernel/string.c and kernel/format.c, shared) */
-const char *sv_strerror(int32_t err);	/* "SV_EFAULT", ... (kernel/strerror.c) */
-void *memcpy(void *dst, const void *src, size_t n);
-void *memmove(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-void *memchr(const void *s, int c, size_t n);
-size_t strlen(const char *s);
-size_t strnlen(const char *s, size_t max);
-int strncmp(const char *a, const char *b, size_t n);
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* ---- strings, memory, vsnprintf, sv_strerror: lib/lib.h, the library
+ * the hypervisor links too */
 
 /* The value of "key=" in the domain's command line, copied into buf;
  * false if absent. */

@@ -1,7 +1,8 @@
 /*
- * test_format.c: kernel/format.c, the hypervisor's vsnprintf. It is built
- * for this test with -Dvsnprintf=kvsnprintf -Dsnprintf=ksnprintf (see the
- * Makefile), so that it can be compared with glibc's snprintf on a table
+ * test_format.c: lib/format.c, the vsnprintf of the hypervisor and the
+ * guests. It is built for this test with -Dvsnprintf=kvsnprintf
+ * -Dsnprintf=ksnprintf (see the Makefile), so that it can be compared
+ * with glibc's snprintf on a table
  * of formats. Where ours differs on purpose (%p, %#x of 0, NULL %s,
  * unknown conversions) the exact output is checked instead. Truncation:
  * the NUL-terminated prefix, the full length returned, nothing written
@@ -14,7 +15,7 @@
 #include <string.h>
 #include "unit.h"
 
-/* kernel/format.c under its test names */
+/* lib/format.c under its test names */
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

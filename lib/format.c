@@ -3,7 +3,7 @@
  * It never writes past the buffer and always terminates it, so a bad
  * format argument can garble a line but never corrupt memory.
  */
-#include "klib.h"
+#include "lib.h"
 
 struct out {
 	char *buf;

@@ -2,7 +2,7 @@
  * strerror.c: the names of the SV_E* codes (include/sharevisor.h), for
  * the hypervisor's trace and the guests' reports: compiled into both.
  */
-#include "klib.h"
+#include "lib.h"
 #include "sharevisor.h"
 
 const char *sv_strerror(int32_t err)

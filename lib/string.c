@@ -3,7 +3,7 @@
  * also emit calls to memcpy/memset for structure copies, so these exist
  * even where the C code does not call them by name.
  */
-#include "klib.h"
+#include "lib.h"
 
 /* rep movs/stos: short, fast under emulation, and GCC cannot "optimise"
  * them back into a call to memcpy itself. */
