@@ -275,75 +275,43 @@ static int32_t hc_device_config(struct domain *d, struct trapframe *tf)
 	return device_config(d, ARG1(tf), ARG2(tf), ARG3(tf));
 }
 
-/* For reports: the name (the invariant checker names the call it checked
- * after) and, for the trace, one letter per argument: 'd' printed in
- * decimal, 'x' in hex (addresses, flags). */
-static const struct op_info {
+/* One entry per operation: the handler, its name (the trace and the
+ * invariant checker name the call) and, for the trace, one letter per
+ * argument: 'd' printed in decimal, 'x' in hex (addresses, flags). */
+static const struct hypercall_op {
+	hypercall_fn handler;
 	const char *name, *args;
-} op_info[SV_OP_COUNT] = {
-	[SV_OP_VERSION] = { "version", "" },
-	[SV_OP_CONSOLE_WRITE] = { "console_write", "xd" },
-	[SV_OP_YIELD] = { "yield", "" },
-	[SV_OP_BLOCK] = { "block", "" },
-	[SV_OP_EVENT_CALLBACK] = { "event_callback", "x" },
-	[SV_OP_EVENT_SEND] = { "event_send", "dd" },
-	[SV_OP_EVENT_RETURN] = { "event_return", "x" },
-	[SV_OP_TIMER_SET] = { "timer_set", "xx" },
-	[SV_OP_TIME_GET] = { "time_get", "x" },
-	[SV_OP_EXIT] = { "exit", "d" },
-	[SV_OP_DOMAIN_LIST] = { "domain_list", "xd" },
-	[SV_OP_MEM_INFO] = { "mem_info", "x" },
-	[SV_OP_SHARE_CREATE] = { "share_create", "d" },
-	[SV_OP_SHARE_GRANT] = { "share_grant", "dd" },
-	[SV_OP_SHARE_DESTROY] = { "share_destroy", "d" },
-	[SV_OP_SHARE_GET] = { "share_get", "dd" },
-	[SV_OP_SHARE_DROP] = { "share_drop", "d" },
-	[SV_OP_SHARE_MAP] = { "share_map", "dxx" },
-	[SV_OP_SHARE_UNMAP] = { "share_unmap", "d" },
-	[SV_OP_SHARE_INFO] = { "share_info", "dx" },
-	[SV_OP_WATCH] = { "watch", "dxx" },
-	[SV_OP_UNWATCH] = { "unwatch", "dxx" },
-	[SV_OP_TRIGGER] = { "trigger", "dx" },
-	[SV_OP_SG_REGISTER] = { "sg_register", "ddxdx" },
-	[SV_OP_SG_UNREGISTER] = { "sg_unregister", "dd" },
-	[SV_OP_SG_XFER] = { "sg_xfer", "dddxd" },
-	[SV_OP_DEVICE_QUERY] = { "device_query", "dx" },
-	[SV_OP_DEVICE_GRAB] = { "device_grab", "ddx" },
-	[SV_OP_DEVICE_RELEASE] = { "device_release", "d" },
-	[SV_OP_DEVICE_CONFIG] = { "device_config", "ddd" },
-};
-
-static const hypercall_fn hypercalls[SV_OP_COUNT] = {
-	[SV_OP_VERSION] = hc_version,
-	[SV_OP_CONSOLE_WRITE] = hc_console_write,
-	[SV_OP_YIELD] = hc_yield,
-	[SV_OP_BLOCK] = hc_block,
-	[SV_OP_EVENT_CALLBACK] = hc_event_callback,
-	[SV_OP_EVENT_SEND] = hc_event_send,
-	[SV_OP_EVENT_RETURN] = hc_event_return,
-	[SV_OP_TIMER_SET] = hc_timer_set,
-	[SV_OP_TIME_GET] = hc_time_get,
-	[SV_OP_EXIT] = hc_exit,
-	[SV_OP_DOMAIN_LIST] = hc_domain_list,
-	[SV_OP_MEM_INFO] = hc_mem_info,
-	[SV_OP_SHARE_CREATE] = hc_share_create,
-	[SV_OP_SHARE_GRANT] = hc_share_grant,
-	[SV_OP_SHARE_DESTROY] = hc_share_destroy,
-	[SV_OP_SHARE_GET] = hc_share_get,
-	[SV_OP_SHARE_DROP] = hc_share_drop,
-	[SV_OP_SHARE_MAP] = hc_share_map,
-	[SV_OP_SHARE_UNMAP] = hc_share_unmap,
-	[SV_OP_SHARE_INFO] = hc_share_info,
-	[SV_OP_WATCH] = hc_watch,
-	[SV_OP_UNWATCH] = hc_unwatch,
-	[SV_OP_TRIGGER] = hc_trigger,
-	[SV_OP_SG_REGISTER] = hc_sg_register,
-	[SV_OP_SG_UNREGISTER] = hc_sg_unregister,
-	[SV_OP_SG_XFER] = hc_sg_xfer,
-	[SV_OP_DEVICE_QUERY] = hc_device_query,
-	[SV_OP_DEVICE_GRAB] = hc_device_grab,
-	[SV_OP_DEVICE_RELEASE] = hc_device_release,
-	[SV_OP_DEVICE_CONFIG] = hc_device_config,
+} ops[SV_OP_COUNT] = {
+	[SV_OP_VERSION] = { hc_version, "version", "" },
+	[SV_OP_CONSOLE_WRITE] = { hc_console_write, "console_write", "xd" },
+	[SV_OP_YIELD] = { hc_yield, "yield", "" },
+	[SV_OP_BLOCK] = { hc_block, "block", "" },
+	[SV_OP_EVENT_CALLBACK] = { hc_event_callback, "event_callback", "x" },
+	[SV_OP_EVENT_SEND] = { hc_event_send, "event_send", "dd" },
+	[SV_OP_EVENT_RETURN] = { hc_event_return, "event_return", "x" },
+	[SV_OP_TIMER_SET] = { hc_timer_set, "timer_set", "xx" },
+	[SV_OP_TIME_GET] = { hc_time_get, "time_get", "x" },
+	[SV_OP_EXIT] = { hc_exit, "exit", "d" },
+	[SV_OP_DOMAIN_LIST] = { hc_domain_list, "domain_list", "xd" },
+	[SV_OP_MEM_INFO] = { hc_mem_info, "mem_info", "x" },
+	[SV_OP_SHARE_CREATE] = { hc_share_create, "share_create", "d" },
+	[SV_OP_SHARE_GRANT] = { hc_share_grant, "share_grant", "dd" },
+	[SV_OP_SHARE_DESTROY] = { hc_share_destroy, "share_destroy", "d" },
+	[SV_OP_SHARE_GET] = { hc_share_get, "share_get", "dd" },
+	[SV_OP_SHARE_DROP] = { hc_share_drop, "share_drop", "d" },
+	[SV_OP_SHARE_MAP] = { hc_share_map, "share_map", "dxx" },
+	[SV_OP_SHARE_UNMAP] = { hc_share_unmap, "share_unmap", "d" },
+	[SV_OP_SHARE_INFO] = { hc_share_info, "share_info", "dx" },
+	[SV_OP_WATCH] = { hc_watch, "watch", "dxx" },
+	[SV_OP_UNWATCH] = { hc_unwatch, "unwatch", "dxx" },
+	[SV_OP_TRIGGER] = { hc_trigger, "trigger", "dx" },
+	[SV_OP_SG_REGISTER] = { hc_sg_register, "sg_register", "ddxdx" },
+	[SV_OP_SG_UNREGISTER] = { hc_sg_unregister, "sg_unregister", "dd" },
+	[SV_OP_SG_XFER] = { hc_sg_xfer, "sg_xfer", "dddxd" },
+	[SV_OP_DEVICE_QUERY] = { hc_device_query, "device_query", "dx" },
+	[SV_OP_DEVICE_GRAB] = { hc_device_grab, "device_grab", "ddx" },
+	[SV_OP_DEVICE_RELEASE] = { hc_device_release, "device_release", "d" },
+	[SV_OP_DEVICE_CONFIG] = { hc_device_config, "device_config", "ddd" },
 };
 
 uint32_t debug_flags;
@@ -355,15 +323,15 @@ uint32_t debug_flags;
 static __attribute__((noinline)) void hypercall_debug(struct domain *d, struct trapframe *tf, uint32_t op)
 {
 	const uint32_t args[5] = { ARG1(tf), ARG2(tf), ARG3(tf), ARG4(tf), ARG5(tf) };
-	bool known = op < SV_OP_COUNT && hypercalls[op];
+	bool known = op < SV_OP_COUNT && ops[op].handler;
 
-	tf->eax = known ? (uint32_t)hypercalls[op](d, tf) : (uint32_t)SV_ENOSYS;
+	tf->eax = known ? (uint32_t)ops[op].handler(d, tf) : (uint32_t)SV_ENOSYS;
 	if ((debug_flags & DEBUG_TRACE) && known)
-		trace_hypercall(d, op_info[op].name, op_info[op].args, args, (int32_t)tf->eax);
+		trace_hypercall(d, ops[op].name, ops[op].args, args, (int32_t)tf->eax);
 	else if (debug_flags & DEBUG_TRACE)	/* "unknown(OP)" */
 		trace_hypercall(d, "unknown", "d", (const uint32_t[5]){ op }, (int32_t)tf->eax);
 	if ((debug_flags & DEBUG_INVARIANTS) && known)
-		invariants_check(op_info[op].name);
+		invariants_check(ops[op].name);
 }
 
 void hypercall(struct domain *d, struct trapframe *tf)
@@ -373,9 +341,9 @@ void hypercall(struct domain *d, struct trapframe *tf)
 		hypercall_debug(d, tf, op);
 		return;
 	}
-	if (op >= SV_OP_COUNT || !hypercalls[op]) {
+	if (op >= SV_OP_COUNT || !ops[op].handler) {
 		tf->eax = (uint32_t)SV_ENOSYS;
 		return;
 	}
-	tf->eax = (uint32_t)hypercalls[op](d, tf);
+	tf->eax = (uint32_t)ops[op].handler(d, tf);
 }

@@ -382,12 +382,10 @@ symbols (sv-follow)."""
 
 def op_name(op):
     """The hypercall's name from kernel/hypercall.c's table, or 'op N'."""
-    for expr in ("'hypercall.c'::op_info[%d].name", "'hypercall.c'::op_names[%d]"):
-        try:
-            return gdb.parse_and_eval(expr % op).string()
-        except gdb.error:
-            pass
-    return "op %d" % op
+    try:
+        return gdb.parse_and_eval("'hypercall.c'::ops[%d].name" % op).string()
+    except gdb.error:
+        return "op %d" % op
 
 
 def trap_frame_arg():
