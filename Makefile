@@ -87,7 +87,8 @@ HV_C := kernel/main.c kernel/cpu.c kernel/fpu.c kernel/console.c kernel/serial.c
 	kernel/panic.c kernel/pic.c kernel/timer.c kernel/power.c \
 	kernel/multiboot.c kernel/cmdline.c kernel/selftest.c \
 	kernel/elf.c kernel/builder.c kernel/domain.c kernel/sched.c \
-	kernel/event.c kernel/hypercall.c kernel/device.c kernel/invariants.c kernel/trace.c \
+	kernel/event.c kernel/ports.c kernel/hypercall.c kernel/device.c kernel/invariants.c \
+	kernel/trace.c \
 	mm/memmap.c mm/frame.c mm/paging.c mm/usercopy.c \
 	share/share.c share/watch.c share/sg.c
 # The freestanding C library (lib/): built once, linked into the
@@ -297,7 +298,8 @@ $(B)/unit/test_format: tests/unit/test_format.c tests/unit/unit.c tests/unit/uni
 # forced include replaces memlayout.h's P2V/V2P: physical memory is an
 # arena of the test's, not KERNBASE + pa. share_state.c is share/*.c in
 # one unit, with hooks into their static tables for the tests.
-SHARE_TEST_SOURCES := tests/unit/share_state.c mm/usercopy.c mm/frame.c mm/memmap.c
+SHARE_TEST_SOURCES := tests/unit/share_state.c mm/usercopy.c mm/frame.c mm/memmap.c \
+	kernel/ports.c
 $(B)/unit/test_share: tests/unit/test_share.c tests/unit/fake_kernel.c tests/unit/fake_kernel.h \
 		tests/unit/unit.c tests/unit/unit.h $(SHARE_TEST_SOURCES) \
 		tests/unit/share_state.h share/*.c kernel/*.h mm/*.h share/*.h include/*.h lib/*.h
@@ -337,7 +339,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wstrict-prototypes \
 # and the frame allocator are built without it (their frame-table check
 # after every operation would otherwise take most of the time).
 FUZZ_SOURCES := tests/fuzz/fuzz_share.c tests/unit/share_state.c mm/usercopy.c
-FUZZ_PLAIN := tests/unit/fake_kernel.c mm/frame.c mm/memmap.c
+FUZZ_PLAIN := tests/unit/fake_kernel.c mm/frame.c mm/memmap.c kernel/ports.c
 FUZZ_DEPS := $(FUZZ_SOURCES) $(FUZZ_PLAIN) tests/unit/share_state.h tests/unit/fake_kernel.h \
 	share/*.c kernel/*.h mm/*.h share/*.h include/*.h lib/*.h
 $(B)/fuzz/plain/%.o: %.c $(FUZZ_DEPS)

@@ -216,6 +216,7 @@ bool domain_build(const struct boot_module *m)
 		.fs = SEL_UDATA, .gs = SEL_UDATA,
 	};
 	fpu_state_init(&d->fpu);	/* fninit's state, every register zero */
+	event_ports_init(d->ports);		/* port 0 the timer, 1 domain exit, the rest free */
 	d->state = DOM_RUNNABLE;
 	printk("domain %u (%s): %u KiB, image [%#x-%#x), entry %#x%s\n", d->id, d->name,
 	       mem >> 10, SV_GUEST_BASE, img.end, img.entry, d->privileged ? ", privileged" : "");

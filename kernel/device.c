@@ -20,7 +20,6 @@
 #include "domain.h"
 #include "klib.h"
 #include "segment.h"
-#include "share.h"
 #include "trace.h"
 #include "trap.h"
 #include "usercopy.h"
@@ -144,13 +143,20 @@ static void grant(struct device *v, sv_domid_t dom, uint32_t port, uint64_t now)
 	io_sync();
 }
 
-/* The owner is gone (released, died, revoked): reset the device and give
- * it to the first waiter, who is told through its port. */
+/* Owner o lets go of v (releases, dies, is revoked): its port is free. */
+static void drop_owner(struct device *v, struct domain *o)
+{
+	event_unbind(o->ports, v->owner_port, PORT_DEVICE, (uint32_t)(v - devices));
+	v->owner = SV_DOMID_NONE;
+}
+
+/* The owner is gone (drop_owner): reset the device and give it to the
+ * first waiter, who is told through its port (which stays bound: it was
+ * the waiter's, it is the owner's now). */
 static void pass_on(struct device *v)
 {
 	uint64_t now = sched_now_ns();
 
-	v->owner = SV_DOMID_NONE;
 	io_sync();		/* closed at once, whoever runs */
 	v->quiesce();
 	if (v->nwaiting == 0)
@@ -172,8 +178,10 @@ static int find_waiter(const struct device *v, sv_domid_t dom)
 	return -1;
 }
 
-static void remove_waiter(struct device *v, uint32_t i)
+/* Waiter i (domain w) leaves v's queue: its port is free. */
+static void remove_waiter(struct device *v, uint32_t i, struct domain *w)
 {
+	event_unbind(w->ports, v->queue[i].port, PORT_DEVICE, (uint32_t)(v - devices));
 	v->nwaiting--;
 	memmove(&v->queue[i], &v->queue[i + 1], (v->nwaiting - i) * sizeof(v->queue[0]));
 }
@@ -195,7 +203,7 @@ static void revoke(struct device *v, uint64_t now)
 	uint64_t late_ms = (now - v->release_asked_ns) / MS;
 	uint64_t grace_ms = (v->release_by_ns - v->release_asked_ns) / MS;
 
-	v->owner = SV_DOMID_NONE;
+	drop_owner(v, o);
 	v->revoked++;
 	trace_device(v, "revoke", o->id);
 	/* Load the bitmap this domain would run with, and read it back: the
@@ -321,15 +329,16 @@ int32_t device_grab(struct domain *d, uint32_t dev, uint32_t port, uint32_t flag
 		return SV_EINVAL;
 	if (v->owner == d->id || find_waiter(v, d->id) >= 0)
 		return SV_EEXIST;
-	if (port < SV_PORT_FIRST_FREE || port >= SV_NR_PORTS || share_port_bound(d, port) ||
-	    device_port_bound(d, port))
+	if (!event_port_free(d->ports, port))
 		return SV_EINVAL;
 	if (v->owner == SV_DOMID_NONE) {
+		event_bind(d->ports, port, PORT_DEVICE, dev);
 		grant(v, d->id, port, now);
 		return SV_GRAB_OWNED;
 	}
 	if (!(flags & SV_GRAB_WAIT))
 		return SV_EBUSY;
+	event_bind(d->ports, port, PORT_DEVICE, dev);
 	v->queue[v->nwaiting++] = (struct waiter){ .dom = d->id, .port = port, .since_ns = now };
 	d->shared->device[dev] = SV_DEVF_WAITING;
 	trace_device(v, "wait", d->id);
@@ -347,10 +356,12 @@ int32_t device_release(struct domain *d, uint32_t dev)
 		return SV_EPERM;
 	d->shared->device[dev] = 0;
 	trace_device(v, "release", d->id);
-	if (v->owner == d->id)
+	if (v->owner == d->id) {
+		drop_owner(v, d);
 		pass_on(v);
-	else
-		remove_waiter(v, (uint32_t)i);
+	} else {
+		remove_waiter(v, (uint32_t)i, d);
+	}
 	return SV_OK;
 }
 
@@ -377,23 +388,32 @@ void device_domain_dies(struct domain *d)
 		struct device *v = &devices[i];
 		int w = find_waiter(v, d->id);
 		if (w >= 0)
-			remove_waiter(v, (uint32_t)w);
-		if (v->owner == d->id)
+			remove_waiter(v, (uint32_t)w, d);
+		if (v->owner == d->id) {
+			drop_owner(v, d);
 			pass_on(v);
+		}
 	}
 }
 
-bool device_port_bound(const struct domain *d, uint32_t port)
+/* An owner's or waiter's port is bound to the device in its port table
+ * (kernel/ports.c) from device_grab until it lets go. */
+bool device_ports_consistent(const struct domain *d)
 {
+	uint32_t all = 0;
 	for (uint32_t i = 0; i < SV_NR_DEVICES; i++) {
 		const struct device *v = &devices[i];
-		if (v->owner == d->id && v->owner_port == port)
-			return true;
+		uint32_t ports = 0;
+		if (v->owner == d->id)
+			ports |= 1u << v->owner_port;
 		int w = find_waiter(v, d->id);
-		if (w >= 0 && v->queue[w].port == port)
-			return true;
+		if (w >= 0)
+			ports |= 1u << v->queue[w].port;
+		if (ports != event_ports_bound(d->ports, PORT_DEVICE, i))
+			return false;
+		all |= ports;
 	}
-	return false;
+	return all == event_ports_bound(d->ports, PORT_DEVICE, PORT_ANY_OBJECT);
 }
 
 void device_describe_port(const struct domain *d, uint32_t port, char *buf, size_t size)

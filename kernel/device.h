@@ -32,8 +32,9 @@ bool device_can_wake(void);
 
 /* A dying domain gives up what it owns and leaves every queue. */
 void device_domain_dies(struct domain *d);
-/* Is (d, port) bound to a device (as owner or waiter)? */
-bool device_port_bound(const struct domain *d, uint32_t port);
+/* For the invariant checker: are the ports d's port table binds to
+ * devices exactly those it owns or waits with? */
+bool device_ports_consistent(const struct domain *d);
 /* For a #GP on an in/out: what port is, from d's point of view, e.g.
  * "COM2, which it does not own". */
 void device_describe_port(const struct domain *d, uint32_t port, char *buf, size_t size);

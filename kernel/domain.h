@@ -4,7 +4,7 @@
  * timer, and the frames it owns. Domains live in a fixed table indexed by
  * their id; module N of the boot loader becomes domain N.
  *
- * Who runs: kernel/sched.c. Events: kernel/event.c. Hypercalls:
+ * Who runs: kernel/sched.c. Events: kernel/event.h. Hypercalls:
  * kernel/hypercall.c. Building one from an ELF module: kernel/builder.c.
  */
 #ifndef SV_DOMAIN_H
@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "event.h"
 #include "fpu.h"
 #include "paging.h"
 #include "sharevisor.h"
@@ -40,8 +41,8 @@ struct domain {
 	struct sv_shared_info *shared;
 	uint32_t pages;			/* frames it owns */
 
-	uint32_t share_ports;		/* bit n: port n is bound by one of its share
-					   peers (share.c keeps it; share_port_bound) */
+	struct port_binding ports[SV_NR_PORTS];	/* what each event port is bound
+						   to (kernel/ports.c) */
 
 	uint32_t callback;		/* upcall entry, 0 = none */
 	uint64_t timer_deadline_ns;	/* one-shot timer, 0 = not armed */
@@ -80,12 +81,6 @@ void sched_snapshot_memory(void);
 /* Run the domains; powers off when the last one has ended. */
 void sched_start(void) __attribute__((noreturn));
 void sched_return_to_guest(struct trapframe *tf);
-
-/* kernel/event.c */
-void event_raise(struct domain *d, uint32_t port);
-bool event_ready(const struct domain *d);	/* an unmasked port is pending */
-bool event_deliver(struct domain *d, struct trapframe *tf);
-int32_t event_return(struct domain *d, struct trapframe *tf, uint32_t frame_va);
 
 /* kernel/hypercall.c */
 void hypercall(struct domain *d, struct trapframe *tf);

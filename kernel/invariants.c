@@ -12,8 +12,9 @@
  *   - a frame's mapcount (kept by mm/paging.c) is the number of guest
  *     page-table entries that really map it, and a domain maps nothing
  *     but its own guest frames and share frames;
- *   - (with the full scan) each domain's mask of ports bound by share
- *     peers is what the share table says.
+ *   - (with the full scan) each domain's event-port table binds to
+ *     shares and devices exactly the ports its share peers, device
+ *     ownerships and device waits use (kernel/ports.c).
  *
  * Checking all of that means reading every frame and every page table:
  * about 150,000 instructions with 32 MiB, too slow to do after every
@@ -127,8 +128,13 @@ static void full_scan(const char *after)
 	for (uint32_t id = 0; id < SV_MAX_DOMAINS; id++) {
 		struct domain *d = domain_get(id);
 		if (d && !share_ports_consistent(d))
-			panic("invariant broken after %s: domain %u's share ports %#x are not "
-			      "those its share peers bind", after, id, d->share_ports);
+			panic("invariant broken after %s: domain %u's ports bound to shares %#x are "
+			      "not those of its share peers", after, id,
+			      event_ports_bound(d->ports, PORT_SHARE, PORT_ANY_OBJECT));
+		if (d && !device_ports_consistent(d))
+			panic("invariant broken after %s: domain %u's ports bound to devices %#x are "
+			      "not those it owns or waits with", after, id,
+			      event_ports_bound(d->ports, PORT_DEVICE, PORT_ANY_OBJECT));
 	}
 }
 

@@ -8,7 +8,6 @@
  * count of every page is back to 1, and freeing the share frees them.
  * So no frame is freed while mapped, and none outlives every holder.
  */
-#include "device.h"
 #include "domain.h"
 #include "frame.h"
 #include "klib.h"
@@ -52,23 +51,23 @@ void share_notify(struct share *s, const struct peer *p)
 		event_raise(d, p->port);
 }
 
-/* A domain's ports are unique (share_get refuses one already bound), so
- * a bit per port says it: set when a peer joins, cleared when it leaves.
- * Looking through every share's peers cost 2000 instructions a call. */
-bool share_port_bound(const struct domain *d, uint32_t port)
-{
-	return port < SV_NR_PORTS && (d->share_ports & (1u << port));
-}
-
+/* A peer's port is bound to its share in the domain's port table
+ * (kernel/ports.c) from share_get to leave: each share d holds has
+ * exactly its peer's port there, and no other port is bound to a share. */
 bool share_ports_consistent(const struct domain *d)
 {
-	uint32_t ports = 0;
-	for (uint32_t i = 0; i < SV_MAX_SHARES; i++)
+	uint32_t all = 0;
+	for (uint32_t i = 0; i < SV_MAX_SHARES; i++) {
+		const struct share *s = &shares[i];
+		uint32_t ports = 0;
 		for (uint32_t p = 0; p < SV_SHARE_MAX_PEERS; p++)
-			if (shares[i].used && shares[i].peers[p].used &&
-			    shares[i].peers[p].dom == d->id)
-				ports |= 1u << shares[i].peers[p].port;
-	return ports == d->share_ports;
+			if (s->used && s->peers[p].used && s->peers[p].dom == d->id)
+				ports |= 1u << s->peers[p].port;
+		if (s->used && ports != event_ports_bound(d->ports, PORT_SHARE, (uint32_t)s->id))
+			return false;
+		all |= ports;
+	}
+	return all == event_ports_bound(d->ports, PORT_SHARE, PORT_ANY_OBJECT);
 }
 
 static uint32_t shares_held_by(const struct domain *d)
@@ -170,14 +169,14 @@ int32_t share_get(struct domain *d, uint32_t id, uint32_t port)
 		return SV_EEXIST;
 	if (port < SV_PORT_FIRST_FREE || port >= SV_NR_PORTS)
 		return SV_EINVAL;
-	if (share_port_bound(d, port) || device_port_bound(d, port))
+	if (!event_port_free(d->ports, port))
 		return SV_EBUSY;
 	if (shares_held_by(d) >= SV_MAX_HELD_SHARES)
 		return SV_ENOSPC;
 	for (uint32_t p = 0; p < SV_SHARE_MAX_PEERS; p++) {
 		if (!s->peers[p].used) {	/* the lowest free peer id */
 			s->peers[p] = (struct peer){ .used = true, .dom = d->id, .port = port };
-			d->share_ports |= 1u << port;
+			event_bind(d->ports, port, PORT_SHARE, (uint32_t)s->id);
 			return (int32_t)p;
 		}
 	}
@@ -205,7 +204,7 @@ static void leave(struct domain *d, struct share *s, struct peer *p)
 	watch_remove_all(d, s);
 	sg_remove_all(d, s);
 	p->used = false;
-	d->share_ports &= ~(1u << p->port);
+	event_unbind(d->ports, p->port, PORT_SHARE, (uint32_t)s->id);
 	watch_fire(s, 0);
 	free_if_unused(s);
 }

@@ -51,9 +51,8 @@ void share_domain_dies(struct domain *d);	/* drop everything it holds */
 struct share *share_held(struct domain *d, uint32_t id, struct peer **self);
 /* Raise the event port of peer p of share s. */
 void share_notify(struct share *s, const struct peer *p);
-/* Is (domain, port) bound to some share? */
-bool share_port_bound(const struct domain *d, uint32_t port);
-/* For the invariant checker: is d->share_ports what its peers bind? */
+/* For the invariant checker: are the ports d's port table binds to
+ * shares exactly those of its peers? */
 bool share_ports_consistent(const struct domain *d);
 
 /* share/watch.c */

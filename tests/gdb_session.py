@@ -150,6 +150,14 @@ def check(out, log, qemu_rc):
         expect(re.search(r"^domain %s: pending [-\d ]+; masked [-\d ]+; upcalls (on|masked); "
                          r"callback 0x4[0-9a-f]{5}$" % re.escape(dom), events, re.M),
                "sv-events does not show domain %s" % dom)
+    # The port table: the timer and domain-exit ports in every domain, and
+    # LAN_PORT (3) bound to the LAN share (32) in ping and pong.
+    for dom, bound in (("0 (lanctl)", "0 timer, 1 domain-exit"),
+                       ("1 (ping)", "0 timer, 1 domain-exit, 3 share 32"),
+                       ("2 (pong)", "0 timer, 1 domain-exit, 3 share 32")):
+        expect(re.search(r"^domain %s: .*\n  bound: %s$" % (re.escape(dom), bound), events,
+                         re.M), "sv-events does not show domain %s's ports bound: %s"
+               % (dom, bound))
     # Nobody in the LAN demo owns COM2: idle, its ports closed, and the
     # command agrees with the final report's grant count (0).
     devices = s.get("sv-devices", "")

@@ -359,8 +359,8 @@ static void check_invariants(void)
 		broken("a domain died with a share page still mapped");
 	for (uint32_t id = 0; id < FAKE_NDOMS; id++)
 		if (!share_ports_consistent(fake_dom(id)))
-			broken("domain %u's share ports %#x are not those its peers bind", id,
-			       fake_dom(id)->share_ports);
+			broken("domain %u's ports bound to shares %#x are not those its peers use", id,
+			       event_ports_bound(fake_dom(id)->ports, PORT_SHARE, PORT_ANY_OBJECT));
 }
 
 static void check_result(enum op op, int32_t rc, uint32_t dom, const uint32_t *a,

@@ -10,6 +10,7 @@
  * replaces its P2V/V2P, which add KERNBASE, by fake_p2v/fake_v2p: on the
  * host, "physical memory" is a malloc'd arena of FAKE_PHYS_BYTES.
  *
+ * The event-port table is the real one (kernel/ports.c, linked in).
  * What is faked (kernel/domain.c, kernel/event.c, mm/paging.c):
  *   - FAKE_NDOMS domains with ids 0..FAKE_NDOMS-1, RUNNABLE, domain 0
  *     privileged; domain_get/domain_alive over them;

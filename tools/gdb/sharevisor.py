@@ -290,7 +290,8 @@ def sg_dir(d):
 class Events(gdb.Command):
     """sv-events: each live domain's event ports from its shared-info page
 (read through the hypervisor's direct map, d->shared): pending, masked,
-whether upcalls are masked, and its callback."""
+whether upcalls are masked, and its callback; then what each bound port
+is bound to (d->ports, kernel/ports.c)."""
 
     def __init__(self):
         super().__init__("sv-events", gdb.COMMAND_DATA)
@@ -304,6 +305,23 @@ whether upcalls are masked, and its callback."""
                   % (i, cstr(d["name"]), ports(int(sh["event_pending"])),
                      ports(int(sh["event_mask"])),
                      "masked" if int(sh["upcall_mask"]) else "on", int(d["callback"])))
+            print("  bound: %s" % port_bindings(d))
+
+
+PORT_USES = {1: "timer", 2: "domain-exit", 3: "share", 4: "device"}
+
+
+def port_bindings(d):
+    """'0 timer, 1 domain-exit, 3 share 32': d->ports, the bound ones."""
+    out = []
+    for p in range(32):
+        b = d["ports"][p]
+        use = int(b["use"])
+        if use in (3, 4):
+            out.append("%d %s %d" % (p, PORT_USES[use], int(b["object"])))
+        elif use:
+            out.append("%d %s" % (p, PORT_USES.get(use, use)))
+    return ", ".join(out) or "-"
 
 
 class Devices(gdb.Command):
