@@ -16,6 +16,9 @@
  *               first instruction of echo's upcall handler (echo blocked
  *               on a watch of that offset).
  *
+ * size=N (ping): only the round trips of N bytes, nothing else; make
+ * bench boots the profiling build that way to break rtt_64 down by stage.
+ *
  * Each figure: "BENCH name median min max", median of ROUNDS samples.
  */
 #include "bench.h"
@@ -90,7 +93,10 @@ static int ping(void)
 		sv_sleep_ns(1000000);	/* until echo is peer 1 */
 	wait_watch(&ack_counter);	/* echo is ready */
 
+	uint32_t only = sv_cmdline_uint("size", 0);
 	for (uint32_t s = 0; s < 4; s++) {
+		if (only && sizes[s] != only)
+			continue;
 		for (uint32_t r = 0; r < rounds; r++) {
 			uint64_t t0 = rdtsc();
 			post();
@@ -104,13 +110,14 @@ static int ping(void)
 		snprintf(name, sizeof(name), "rtt_%u", sizes[s]);
 		bench_report(name, samples, rounds);
 	}
-	for (uint32_t r = 0; r < rounds; r++) {
+	for (uint32_t r = 0; r < rounds && !only; r++) {
 		ctl->t0 = rdtsc();
 		sv_trigger(share, OFF_PING);
 		wait_watch(&ack_counter);
 		samples[r] = ctl->latency[r];
 	}
-	bench_report("event_latency", samples, rounds);
+	if (!only)
+		bench_report("event_latency", samples, rounds);
 	ctl->done = 1;
 	sv_trigger(share, OFF_PING);
 	return 0;

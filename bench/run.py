@@ -113,6 +113,58 @@ def measure(mode, runs, extra_args=""):
     return figures, stable
 
 
+PROFILE_DIR = os.path.join(TOP, "build", "profile")
+PROFILE_ROUNDS = 101
+
+
+def profile_rtt64():
+    """One 64-byte round trip broken down by stage: the profiling build
+    (make PROFILE=1, kernel/profile.h) boots lanbench with size=64, and
+    every stage of every hypercall on the path is divided by the rounds.
+    Returns (stages, rows, guest, rtt): rows are (op, calls, [per stage])
+    per round trip, for the ops made at least once a round."""
+    subprocess.run(["make", "-s", "PROFILE=1", "build/profile/sharevisor.elf",
+                    "build/profile/bench/lanbench.elf"], cwd=TOP, check=True)
+    elf = os.path.join(PROFILE_DIR, "bench", "lanbench.elf")
+    mods = "%s name=ping role=ping size=64 rounds=%d,%s name=echo role=echo" % (
+        elf, PROFILE_ROUNDS, elf)
+    p = subprocess.run(["qemu-system-i386"] + BASE[1:] + MODES["icount"] +
+                       ["-kernel", os.path.join(PROFILE_DIR, "sharevisor.elf"), "-initrd", mods],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    out = p.stdout.decode("latin-1").replace("\r", "")
+    head = re.search(r"^profile: op calls (.*)$", out, re.M)
+    guest = re.search(r"^profile: guest (\d+) (\d+)$", out, re.M)
+    rtt = re.search(r"^\[ping\] BENCH rtt_64 (\d+)", out, re.M)
+    if p.returncode != 1 or not head or not guest or not rtt:
+        sys.exit("bench: the profiling run failed (QEMU exit %d):\n%s" % (p.returncode, out[-3000:]))
+    stages = head.group(1).split()[1:-1]          # without "guest" and "idle"
+    rows = []
+    for m in re.finditer(r"^profile: (\w+) (\d+) (.*)$", out, re.M):
+        if m.group(1) in ("op", "guest") or int(m.group(2)) < PROFILE_ROUNDS:
+            continue
+        vals = [int(v) for v in m.group(3).split()]
+        rows.append((m.group(1), int(m.group(2)) / PROFILE_ROUNDS,
+                     [v / PROFILE_ROUNDS for v in vals[1:-1]]))
+    return stages, rows, int(guest.group(1)) / PROFILE_ROUNDS, int(rtt.group(1))
+
+
+def print_profile(stages, rows, guest, rtt_profiled, rtt):
+    print("One 64-byte round trip (rtt_64) by stage, instructions per round trip "
+          "(make PROFILE=1, marks taken off; kernel/profile.h):")
+    print("  %-14s %5s" % ("hypercall", "calls") + "".join(" %8s" % s for s in stages) +
+          " %8s" % "total")
+    total = 0.0
+    for op, calls, vals in rows:
+        total += sum(vals)
+        print("  %-14s %5.1f" % (op, calls) + "".join(" %8.0f" % v for v in vals) +
+              " %8.0f" % sum(vals))
+    sums = [sum(r[2][i] for r in rows) for i in range(len(stages))]
+    print("  %-14s %5s" % ("all", "") + "".join(" %8.0f" % v for v in sums) + " %8.0f" % total)
+    print("  in the guests between traps (library, bench loop, trap entry and iret): about %.0f"
+          % guest)
+    print("  rtt_64: %d in this build, %s in the normal one" % (rtt_profiled, rtt))
+
+
 def linux_peer():
     """peer-linux's icount column: {metric: value}."""
     path = os.path.join(TOP, "..", "shared", "peer-linux", "README.md")
@@ -153,6 +205,13 @@ def main():
           % ("11" if quick else "101"), fig, "exact path lengths")
     print("  %d boot(s) per configuration: figures %s" % (
         runs, "identical in every boot" if stable else "DIFFER between boots"))
+
+    if not quick:
+        prof = profile_rtt64()
+        print_profile(*prof[:3], prof[3], fig.get("rtt_64", ["?"])[0])
+        result["profile_rtt_64"] = {"stages": prof[0], "guest": prof[2],
+                                    "ops": {op: {"calls": c, "per_stage": v}
+                                            for op, c, v in prof[1]}}
 
     peer = linux_peer()
     rows = [(ours, metric, what) for ours, metric, what in LINUX if metric in peer and ours in fig]

@@ -84,6 +84,7 @@ void sched_return_to_guest(struct trapframe *tf);
 
 /* kernel/hypercall.c */
 void hypercall(struct domain *d, struct trapframe *tf);
+const char *hypercall_name(uint32_t op);	/* "sg_xfer", or "unknown" */
 void console_flush_domain(struct domain *d);
 
 #endif /* SV_DOMAIN_H */

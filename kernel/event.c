@@ -12,6 +12,7 @@
  */
 #include "domain.h"
 #include "klib.h"
+#include "profile.h"
 #include "trace.h"
 #include "usercopy.h"
 
@@ -41,6 +42,7 @@ bool event_deliver(struct domain *d, struct trapframe *tf)
 	if (!d->callback || d->shared->upcall_mask || !event_ready(d))
 		return true;
 
+	PROFILE_STAGE(PROF_DELIVER);
 	struct sv_upcall_frame f = {
 		.eax = tf->eax, .ecx = tf->ecx, .edx = tf->edx, .ebx = tf->ebx,
 		.esp = tf->esp, .ebp = tf->ebp, .esi = tf->esi, .edi = tf->edi,
@@ -58,6 +60,7 @@ bool event_deliver(struct domain *d, struct trapframe *tf)
 	tf->esp = sp;
 	tf->eip = d->callback;
 	tf->eflags &= ~EFLAGS_DF;	/* the callback is C code; the frame keeps DF */
+	PROFILE_STAGE(PROF_RETURN);
 	return true;
 }
 

@@ -13,6 +13,7 @@
 #include "frame.h"
 #include "invariants.h"
 #include "klib.h"
+#include "profile.h"
 #include "share.h"
 #include "trace.h"
 #include "usercopy.h"
@@ -314,6 +315,11 @@ static const struct hypercall_op {
 	[SV_OP_DEVICE_CONFIG] = { hc_device_config, "device_config", "ddd" },
 };
 
+const char *hypercall_name(uint32_t op)
+{
+	return op < SV_OP_COUNT && ops[op].name ? ops[op].name : "unknown";
+}
+
 uint32_t debug_flags;
 
 /* hypercall() with a debug mode on: trace the call (the arguments are
@@ -337,6 +343,7 @@ static __attribute__((noinline)) void hypercall_debug(struct domain *d, struct t
 void hypercall(struct domain *d, struct trapframe *tf)
 {
 	uint32_t op = tf->eax;
+	PROFILE_OP(op);
 	if (debug_flags) {	/* no mode on: this one test is all they cost */
 		hypercall_debug(d, tf, op);
 		return;
@@ -345,5 +352,6 @@ void hypercall(struct domain *d, struct trapframe *tf)
 		tf->eax = (uint32_t)SV_ENOSYS;
 		return;
 	}
+	PROFILE_STAGE(PROF_HANDLER);
 	tf->eax = (uint32_t)ops[op].handler(d, tf);
 }

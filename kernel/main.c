@@ -32,6 +32,7 @@
 #include "paging.h"
 #include "pic.h"
 #include "power.h"
+#include "profile.h"
 #include "segment.h"
 #include "selftest.h"
 #include "timer.h"
@@ -220,5 +221,8 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 		power_off(boot_info.nmods == 0 ? EXIT_OK : EXIT_FAILED);
 	}
 	printk("boot: starting %u domains\n", built);
+#ifdef SV_PROFILE
+	profile_init();
+#endif
 	sched_start();
 }

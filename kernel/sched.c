@@ -24,6 +24,7 @@
 #include "memlayout.h"
 #include "param.h"
 #include "power.h"
+#include "profile.h"
 #include "segment.h"
 #include "timer.h"
 #include "x86.h"
@@ -111,6 +112,9 @@ static void report_hypervisor_memory(void)
 static void __attribute__((noreturn)) finish(void)
 {
 	bool ok = domains_report();
+#ifdef SV_PROFILE
+	profile_report();
+#endif
 	device_report();
 	report_hypervisor_memory();
 	printk("frames: %u free after all domains ended, %u before they were built\n",
@@ -162,8 +166,10 @@ static struct domain *wait_for_runnable(void)
 		/* Everyone is blocked: sleep until an interrupt (the timer)
 		 * makes someone runnable. The interrupt arrives in ring 0,
 		 * on this stack, below us. */
+		PROFILE_STAGE(PROF_IDLE);
 		sti_hlt();
 		cli();
+		PROFILE_STAGE(PROF_SCHEDULE);
 	}
 }
 
@@ -176,6 +182,7 @@ static void switch_to(struct domain *d, struct domain *next, struct trapframe *t
 {
 	struct domain *leaving = d && domain_alive(d) ? d : NULL;
 
+	PROFILE_STAGE(PROF_SWITCH);
 	if (leaving)
 		leaving->ctx = *tf;	/* save the one leaving */
 	*tf = next->ctx;		/* and load the one arriving */
@@ -184,6 +191,7 @@ static void switch_to(struct domain *d, struct domain *next, struct trapframe *t
 	if (read_cr3() != V2P(next->pgdir))
 		pgdir_switch(next->pgdir);
 	device_switch_to(next);		/* its I/O ports, if it owns a device */
+	PROFILE_STAGE(PROF_SCHEDULE);
 }
 
 /* Choose who runs next (maybe the same domain), switch to it, deliver
@@ -191,6 +199,7 @@ static void switch_to(struct domain *d, struct domain *next, struct trapframe *t
  * below, stays short. */
 static void reschedule(struct trapframe *tf)
 {
+	PROFILE_STAGE(PROF_SCHEDULE);
 	for (;;) {
 		struct domain *d = current;
 		/* Nested interrupts while we wait land below tf, so tf still
@@ -201,6 +210,7 @@ static void reschedule(struct trapframe *tf)
 		need_resched = false;
 		slice_left = SLICE_TICKS;
 		next->shared->time_ns = sched_now_ns();
+		PROFILE_STAGE(PROF_RETURN);
 		if (event_deliver(next, tf))
 			return;
 		/* The upcall could not be delivered and next was killed: choose again. */

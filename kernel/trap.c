@@ -13,6 +13,7 @@
 #include "memlayout.h"
 #include "panic.h"
 #include "pic.h"
+#include "profile.h"
 #include "segment.h"
 #include "trap.h"
 #include "usercopy.h"
@@ -158,6 +159,8 @@ void trap(struct trapframe *tf)
 {
 	bool from_guest = (tf->cs & 3) == 3;
 
+	if (from_guest)
+		PROFILE_STAGE(PROF_ENTRY);
 	if (tf->trapno >= T_IRQ0 && tf->trapno < T_IRQ0 + PIC_NUM_IRQS)
 		handle_irq(tf);
 	else if (!from_guest)
@@ -169,6 +172,9 @@ void trap(struct trapframe *tf)
 	else
 		guest_fault(current, tf);
 
-	if (from_guest)
+	if (from_guest) {
+		PROFILE_STAGE(PROF_RETURN);
 		sched_return_to_guest(tf);
+		PROFILE_STAGE(PROF_GUEST);
+	}
 }

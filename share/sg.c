@@ -14,6 +14,7 @@
 #include "domain.h"
 #include "klib.h"
 #include "memlayout.h"
+#include "profile.h"
 #include "share.h"
 #include "usercopy.h"
 
@@ -193,6 +194,7 @@ int32_t sg_xfer(struct domain *d, uint32_t id, uint32_t dir, uint32_t peer_id,
 	}
 
 	uint32_t bytes = MIN(my_total, theirs->total);
+	PROFILE_STAGE(PROF_COPY);
 	if (sending)
 		copy_sg(d->pgdir, mine, t->pgdir, theirs->e, bytes);
 	else
@@ -200,6 +202,8 @@ int32_t sg_xfer(struct domain *d, uint32_t id, uint32_t dir, uint32_t peer_id,
 
 	copy_to_guest(t->pgdir, theirs->len_va, &bytes, sizeof(bytes));	/* checked above */
 	theirs->used = false;
+	PROFILE_STAGE(PROF_NOTIFY);
 	share_notify(s, p);
+	PROFILE_STAGE(PROF_HANDLER);
 	return (int32_t)bytes;
 }
