@@ -86,6 +86,31 @@ bool selftest_paging(void)
 		if (*(volatile uint32_t *)P2V(pa) != PROBE_VALUE)
 			why = "a write through the mapping did not reach the frame";
 	}
+	/* page_range_present across two page tables: the frame at three
+	 * pages, 0x7FE000 and 0x800000 writable, 0x7FF000 read-only. */
+	const uint32_t lo = 0x007FE000u, mid = 0x007FF000u, hi = 0x00800000u;
+	if (!why && (page_map(pd, lo, pa, PTE_W | PTE_U) != SV_OK ||
+		     page_map(pd, mid, pa, PTE_U) != SV_OK || page_map(pd, hi, pa, PTE_W | PTE_U) != SV_OK))
+		why = "mapping the range probe pages failed";
+	if (!why && !page_range_present(pd, lo + 5, hi + PAGE_SIZE - 1, PTE_U))
+		why = "page_range_present: three mapped user pages over two tables not present";
+	if (!why && page_range_present(pd, lo, hi + PAGE_SIZE - 1, PTE_U | PTE_W))
+		why = "page_range_present: a read-only page in the middle counted as writable";
+	if (!why && !page_range_present(pd, hi, hi + 100, PTE_U | PTE_W))
+		why = "page_range_present: one writable page not present";
+	if (!why && page_range_present(pd, hi, hi + PAGE_SIZE, PTE_U))
+		why = "page_range_present: a range running into an unmapped page is present";
+	if (!why && page_range_present(pd, lo - PAGE_SIZE, lo, PTE_U))
+		why = "page_range_present: a range starting in an unmapped page is present";
+	if (!why && page_range_present(pd, 0x01000000u, 0x01000010u, 0))
+		why = "page_range_present: a range with no page table is present";
+	if (page_lookup(pd, lo))
+		page_unmap(pd, lo, NULL);
+	if (page_lookup(pd, mid))
+		page_unmap(pd, mid, NULL);
+	if (page_lookup(pd, hi))
+		page_unmap(pd, hi, NULL);
+
 	uint32_t old = 0;
 	if (!why && (page_unmap(pd, PROBE_VA, &old) != SV_OK || old != pa))
 		why = "page_unmap did not return the mapped frame";

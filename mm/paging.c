@@ -172,6 +172,31 @@ pte_t *page_lookup(pde_t *pgdir, uint32_t va)
 	return pte && (*pte & PTE_P) ? pte : NULL;
 }
 
+bool page_range_present(pde_t *pgdir, uint32_t va, uint32_t last, uint32_t flags)
+{
+	uint32_t need = flags | PTE_P;
+	/* Pages by number: page / 1024 is the directory index, page % 1024
+	 * the index in that table. */
+	uint32_t page = va >> PAGE_SHIFT, final = last >> PAGE_SHIFT;
+
+	for (;;) {
+		pde_t pde = pgdir[page / NPTENTRIES];
+		if (!(pde & PTE_P))
+			return false;
+		const pte_t *pte = (const pte_t *)P2V(PTE_ADDR(pde)) + page % NPTENTRIES;
+		if (page == final)	/* one page: the common case of a short buffer */
+			return (*pte & need) == need;
+		/* This table's pages of the range: up to its end or the range's. */
+		uint32_t n = MIN(final, page | (NPTENTRIES - 1)) - page + 1;
+		for (uint32_t i = 0; i < n; i++)
+			if ((pte[i] & need) != need)
+				return false;
+		page += n;
+		if (page > final)
+			return true;
+	}
+}
+
 uint32_t pgdir_frames(pde_t *pgdir)
 {
 	uint32_t n = 1;

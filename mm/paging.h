@@ -55,6 +55,11 @@ int page_map(pde_t *pgdir, uint32_t va, uint32_t pa, uint32_t flags);
 int page_unmap(pde_t *pgdir, uint32_t va, uint32_t *old_pa);
 /* The present page-table entry for va, or NULL. */
 pte_t *page_lookup(pde_t *pgdir, uint32_t va);
+/* Is every page from the one holding va to the one holding last (both
+ * below KERNBASE, va <= last) present, with every bit of flags (PTE_U,
+ * PTE_W)? One directory entry per 4 MiB, then that table's entries in a
+ * row, rather than a walk from the top for each page. */
+bool page_range_present(pde_t *pgdir, uint32_t va, uint32_t last, uint32_t flags);
 /* Frames used by the directory and the page tables of its guest half. */
 uint32_t pgdir_frames(pde_t *pgdir);
 /* Change the PTE_W/PTE_U flags of the mapping at va. SV_OK or SV_ENOENT. */

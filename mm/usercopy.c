@@ -27,13 +27,8 @@ int guest_range_check(pde_t *pgdir, uint32_t va, uint32_t len, bool write)
 		return SV_OK;
 	if (va >= SV_GUEST_LIMIT || len > SV_GUEST_LIMIT - va)
 		return SV_EFAULT;	/* hypervisor half, or wraps */
-	uint32_t last = va + len - 1;
-	for (uint32_t page = va & ~(PAGE_SIZE - 1); ; page += PAGE_SIZE) {
-		if (!guest_ptr(pgdir, page, write))
-			return SV_EFAULT;
-		if (page >= (last & ~(PAGE_SIZE - 1)))
-			return SV_OK;
-	}
+	return page_range_present(pgdir, va, va + len - 1, PTE_U | (write ? PTE_W : 0)) ?
+	       SV_OK : SV_EFAULT;
 }
 
 /* Copy len bytes between guest va and hypervisor buf, page by page. */

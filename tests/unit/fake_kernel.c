@@ -298,6 +298,19 @@ pte_t *page_lookup(pde_t *pgdir, uint32_t va)
 	return pte && (*pte & PTE_P) ? pte : NULL;
 }
 
+/* The reference version, a lookup per page (mm/paging.c's reads each
+ * table once). */
+bool page_range_present(pde_t *pgdir, uint32_t va, uint32_t last, uint32_t flags)
+{
+	for (uint32_t page = va & ~(PAGE_SIZE - 1); ; page += PAGE_SIZE) {
+		pte_t *pte = page_lookup(pgdir, page);
+		if (!pte || (*pte & flags) != flags)
+			return false;
+		if (page == (last & ~(PAGE_SIZE - 1)))
+			return true;
+	}
+}
+
 /* ---- starting and ending domains ---- */
 
 static void map_new_page(struct domain *d, uint32_t va, uint32_t pfn, uint32_t flags)
