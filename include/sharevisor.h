@@ -128,8 +128,9 @@ struct sv_start_info {
  *   upcall_mask    the hypervisor sets it to 1 when it enters the
  *                  callback; SV_OP_EVENT_RETURN clears it. The guest may
  *                  set and clear it itself, like cli/sti.
- *   time_ns        hypervisor: nanoseconds since boot, updated each time
- *                  the domain is entered (resolution one timer tick).
+ *   time_ns        hypervisor: nanoseconds since boot, updated when the
+ *                  domain is switched in and at every timer tick while it
+ *                  runs (resolution one timer tick).
  *   device         hypervisor only: word d is this domain's standing with
  *                  device d (SV_DEVF_* bits, section 8), written before
  *                  the event that tells of a change is raised.

@@ -202,7 +202,7 @@ bool domain_build(const struct boot_module *m)
 		rc = map_new_page(d, SV_SHARED_INFO, PTE_W | PTE_U);
 	if (rc != SV_OK) {
 		domain_release_memory(d);
-		d->state = DOM_UNUSED;
+		domain_set_state(d, DOM_UNUSED);
 		return refuse(m, name, "not enough free memory for mem=");
 	}
 	d->start_info = page_view(d, SV_START_INFO);
@@ -217,7 +217,7 @@ bool domain_build(const struct boot_module *m)
 	};
 	fpu_state_init(&d->fpu);	/* fninit's state, every register zero */
 	event_ports_init(d->ports);		/* port 0 the timer, 1 domain exit, the rest free */
-	d->state = DOM_RUNNABLE;
+	domain_set_state(d, DOM_RUNNABLE);
 	printk("domain %u (%s): %u KiB, image [%#x-%#x), entry %#x%s\n", d->id, d->name,
 	       mem >> 10, SV_GUEST_BASE, img.end, img.entry, d->privileged ? ", privileged" : "");
 	return true;

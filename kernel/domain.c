@@ -78,7 +78,7 @@ static void domain_end(struct domain *d, enum domain_state how, int32_t status)
 	share_domain_dies(d);	/* unmaps, drops, wakes the peers at offset 0 */
 	device_domain_dies(d);	/* what it owns passes on; it leaves every queue */
 	fpu_domain_dies(d);	/* its FPU state is wiped */
-	d->state = how;
+	domain_set_state(d, how);
 	d->exit_status = status;
 	domain_release_memory(d);
 	if (debug_flags & DEBUG_INVARIANTS)

@@ -71,6 +71,9 @@ bool domain_build(const struct boot_module *m);
 
 /* kernel/sched.c */
 extern struct domain *current;
+/* Set d's state; the only way to change it (the run queue follows). */
+void domain_set_state(struct domain *d, enum domain_state state);
+uint32_t sched_runnable(void);			/* bit id: domain id is RUNNABLE */
 void sched_wake(struct domain *d);		/* BLOCKED -> RUNNABLE */
 void sched_yield(void);				/* reschedule on the way out */
 void sched_tick(void);				/* from the timer interrupt */

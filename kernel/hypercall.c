@@ -85,7 +85,7 @@ static int32_t hc_block(struct domain *d, struct trapframe *tf)
 	(void)tf;
 	d->shared->upcall_mask = 0;	/* so the wake-up reaches the callback */
 	if (!event_ready(d))
-		d->state = DOM_BLOCKED;	/* sched_return_to_guest switches away */
+		domain_set_state(d, DOM_BLOCKED);	/* sched_return_to_guest switches away */
 	return SV_OK;
 }
 

@@ -12,6 +12,8 @@
  *   - a frame's mapcount (kept by mm/paging.c) is the number of guest
  *     page-table entries that really map it, and a domain maps nothing
  *     but its own guest frames and share frames;
+ *   - (with the full scan) the run queue holds exactly the runnable
+ *     domains;
  *   - (with the full scan) each domain's event-port table binds to
  *     shares and devices exactly the ports its share peers, device
  *     ownerships and device waits use (kernel/ports.c).
@@ -127,6 +129,11 @@ static void full_scan(const char *after)
 		      after, nfree, frames_free());
 	for (uint32_t id = 0; id < SV_MAX_DOMAINS; id++) {
 		struct domain *d = domain_get(id);
+		bool queued = sched_runnable() & (1u << id);
+		if (queued != (d && d->state == DOM_RUNNABLE))
+			panic("invariant broken after %s: domain %u is %s the run queue but %s",
+			      after, id, queued ? "in" : "not in",
+			      d && d->state == DOM_RUNNABLE ? "runnable" : "not runnable");
 		if (d && !share_ports_consistent(d))
 			panic("invariant broken after %s: domain %u's ports bound to shares %#x are "
 			      "not those of its share peers", after, id,

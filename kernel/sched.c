@@ -32,6 +32,7 @@
 #define SLICE_TICKS 2	/* 20 ms at HZ = 100 */
 
 struct domain *current;		/* the domain whose registers are in the trap frame */
+static uint32_t runnable;	/* bit id: domain id is DOM_RUNNABLE (the run queue) */
 static bool need_resched;
 static uint32_t slice_left;
 /* The hypervisor's memory before any domain was built (sched_snapshot_memory). */
@@ -42,10 +43,26 @@ uint64_t sched_now_ns(void)
 	return timer_ticks() * (1000000000ULL / HZ);
 }
 
+/* Every change of a domain's state goes through here, so that the run
+ * queue, one bit per domain, is always what the states say. */
+void domain_set_state(struct domain *d, enum domain_state state)
+{
+	d->state = state;
+	if (state == DOM_RUNNABLE)
+		runnable |= 1u << d->id;
+	else
+		runnable &= ~(1u << d->id);
+}
+
+uint32_t sched_runnable(void)
+{
+	return runnable;
+}
+
 void sched_wake(struct domain *d)
 {
 	if (d->state == DOM_BLOCKED)
-		d->state = DOM_RUNNABLE;
+		domain_set_state(d, DOM_RUNNABLE);
 }
 
 void sched_yield(void)
@@ -66,20 +83,23 @@ void sched_tick(void)
 		}
 	}
 	device_tick(now);	/* device slices: release requests, revocations */
+	/* The running domain's clock moves on only here: a domain is given
+	 * the time when it is switched in (reschedule) and at every tick. */
+	if (current && domain_alive(current))
+		current->shared->time_ns = now;
 	if (slice_left && --slice_left == 0)
 		need_resched = true;
 }
 
-/* The next runnable domain after the current one, round robin. */
+/* The next runnable domain after the current one, round robin: the
+ * lowest bit of the run queue above current's id, else the lowest. */
 static struct domain *pick_next(void)
 {
-	uint32_t start = current ? current->id + 1u : 0;
-	for (uint32_t i = 0; i < SV_MAX_DOMAINS; i++) {
-		struct domain *d = domain_get((start + i) % SV_MAX_DOMAINS);
-		if (d && d->state == DOM_RUNNABLE)
-			return d;
-	}
-	return NULL;
+	if (!runnable)
+		return NULL;
+	uint32_t start = current ? current->id + 1u : 0;	/* at most SV_MAX_DOMAINS */
+	uint32_t later = runnable & ~((1u << start) - 1);
+	return domain_get((uint32_t)__builtin_ctz(later ? later : runnable));
 }
 
 void sched_snapshot_memory(void)
@@ -222,7 +242,6 @@ void sched_return_to_guest(struct trapframe *tf)
 	struct domain *d = current;
 
 	if (d && d->state == DOM_RUNNABLE && !need_resched) {
-		d->shared->time_ns = sched_now_ns();
 		if (event_deliver(d, tf))
 			return;		/* the common case: back into the same domain */
 	}
