@@ -47,18 +47,33 @@ static void copy_pages(pde_t *pgdir, uint32_t va, uint8_t *buf, uint32_t len, bo
 	}
 }
 
+/* Check, then copy. Most copies (an sg list, an upcall frame, a length
+ * word) lie within one page: then one lookup both checks the page and
+ * finds it, instead of a check and then a second walk to copy. */
+static int copy_checked(pde_t *pgdir, uint32_t va, uint8_t *buf, uint32_t len, bool to_guest)
+{
+	if (len > 0 && len <= PAGE_SIZE - (va & (PAGE_SIZE - 1)) && va < SV_GUEST_LIMIT) {
+		uint8_t *g = guest_ptr(pgdir, va, to_guest);
+		if (!g)
+			return SV_EFAULT;
+		if (to_guest)
+			memcpy(g, buf, len);
+		else
+			memcpy(buf, g, len);
+		return SV_OK;
+	}
+	int rc = guest_range_check(pgdir, va, len, to_guest);
+	if (rc == SV_OK)
+		copy_pages(pgdir, va, buf, len, to_guest);
+	return rc;
+}
+
 int copy_from_guest(pde_t *pgdir, void *dst, uint32_t src_va, uint32_t len)
 {
-	int rc = guest_range_check(pgdir, src_va, len, false);
-	if (rc == SV_OK)
-		copy_pages(pgdir, src_va, dst, len, false);
-	return rc;
+	return copy_checked(pgdir, src_va, dst, len, false);
 }
 
 int copy_to_guest(pde_t *pgdir, uint32_t dst_va, const void *src, uint32_t len)
 {
-	int rc = guest_range_check(pgdir, dst_va, len, true);
-	if (rc == SV_OK)
-		copy_pages(pgdir, dst_va, (uint8_t *)src, len, true);
-	return rc;
+	return copy_checked(pgdir, dst_va, (uint8_t *)src, len, true);
 }

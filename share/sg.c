@@ -96,9 +96,15 @@ int32_t sg_register(struct domain *d, uint32_t id, uint32_t dir, uint32_t list_v
 		struct sg_list *l = &lists[d->id][slot];
 		if (l->used)
 			continue;
-		*l = (struct sg_list){ .used = true, .share = s->id, .dir = dir,
-				       .seq = ++next_seq, .len_va = len_va, .n = count,
-				       .total = total };
+		/* Field by field: a compound literal would zero all 16
+		 * entries first, and only the first count are ever read. */
+		l->used = true;
+		l->share = s->id;
+		l->dir = dir;
+		l->seq = ++next_seq;
+		l->len_va = len_va;
+		l->n = count;
+		l->total = total;
 		memcpy(l->e, e, count * sizeof(e[0]));
 		return HANDLE(slot, l->seq);
 	}
