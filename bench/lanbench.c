@@ -8,10 +8,12 @@
  * to domain 1 and measures) and role=echo as domain 1.
  *
  *   rtt_SIZE    ping's round trip for SIZE bytes: post a receive buffer,
- *               sg_xfer SIZE bytes to echo, block until echo's reply has
- *               landed. Echo, woken by its port, posts its buffer again
- *               and sends the bytes back. Two transfers, two buffer
- *               posts, two wake-ups and two domain switches.
+ *               sg_xfer SIZE bytes to echo, wait (SV_OP_WAIT, upcalls
+ *               masked: no upcall frame, no SV_OP_EVENT_RETURN) until
+ *               echo's reply has landed. Echo, woken by its port (with
+ *               an upcall: SV_OP_BLOCK), posts its buffer again and
+ *               sends the bytes back. Two transfers, two buffer posts,
+ *               two wake-ups and two domain switches.
  *   event_latency  from ping's rdtsc just before SV_OP_TRIGGER to the
  *               first instruction of echo's upcall handler (echo blocked
  *               on a watch of that offset).
@@ -101,8 +103,12 @@ static int ping(void)
 			uint64_t t0 = rdtsc();
 			post();
 			send_to(1, txbuf, sizes[s]);
-			while (!rx_len)
-				sv_block();
+			events_disable();	/* the reply's event: no upcall */
+			while (!rx_len) {
+				sv_wait();
+				event_test_and_clear(PORT);
+			}
+			events_enable();
 			samples[r] = (uint32_t)(rdtsc() - t0);
 			if (rx_len != sizes[s])
 				return 1;

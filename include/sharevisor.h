@@ -330,6 +330,20 @@ enum sv_op {
 	SV_OP_DEVICE_RELEASE = 28,
 	SV_OP_DEVICE_CONFIG = 29,
 
+	/*
+	 * SV_OP_WAIT: sleep until an unmasked event port is pending, as
+	 * SV_OP_BLOCK does, but leave upcall_mask as it is. Anyone. No
+	 * arguments. Returns 0 (at once if an unmasked port is already
+	 * pending). With upcalls masked (upcall_mask set: the usual way is
+	 * to mask them, look at what one waits for, and wait) the wake-up
+	 * pushes no upcall frame: the guest finds the pending bits in its
+	 * shared-info page and handles them itself, clearing the ones it
+	 * handled, with no SV_OP_EVENT_RETURN. Ports it leaves pending are
+	 * delivered as upcalls once it unmasks them (section 4). With
+	 * upcalls on, it is SV_OP_BLOCK.
+	 */
+	SV_OP_WAIT = 30,
+
 	SV_OP_COUNT		/* one more than the highest operation */
 };
 

@@ -89,6 +89,16 @@ static int32_t hc_block(struct domain *d, struct trapframe *tf)
 	return SV_OK;
 }
 
+/* SV_OP_BLOCK without unmasking upcalls: a guest that waits with them
+ * masked is woken with no upcall frame, and handles its ports itself. */
+static int32_t hc_wait(struct domain *d, struct trapframe *tf)
+{
+	(void)tf;
+	if (!event_ready(d))
+		domain_set_state(d, DOM_BLOCKED);
+	return SV_OK;
+}
+
 static int32_t hc_exit(struct domain *d, struct trapframe *tf)
 {
 	domain_exit(d, (int32_t)ARG1(tf));
@@ -313,6 +323,7 @@ static const struct hypercall_op {
 	[SV_OP_DEVICE_GRAB] = { hc_device_grab, "device_grab", "ddx" },
 	[SV_OP_DEVICE_RELEASE] = { hc_device_release, "device_release", "d" },
 	[SV_OP_DEVICE_CONFIG] = { hc_device_config, "device_config", "ddd" },
+	[SV_OP_WAIT] = { hc_wait, "wait", "" },
 };
 
 const char *hypercall_name(uint32_t op)

@@ -14,6 +14,7 @@ int32_t sv_hypercall(uint32_t op, uint32_t a1, uint32_t a2, uint32_t a3,
 int32_t sv_version(void) { return hypercall0(SV_OP_VERSION); }
 int32_t sv_yield(void) { return hypercall0(SV_OP_YIELD); }
 int32_t sv_block(void) { return hypercall0(SV_OP_BLOCK); }
+int32_t sv_wait(void) { return hypercall0(SV_OP_WAIT); }
 
 int32_t sv_console_write(const void *buf, uint32_t len)
 {

@@ -25,6 +25,7 @@ int32_t sv_version(void);
 int32_t sv_console_write(const void *buf, uint32_t len);
 int32_t sv_yield(void);
 int32_t sv_block(void);
+int32_t sv_wait(void);	/* SV_OP_WAIT: block, leaving upcalls masked if they are */
 int32_t sv_event_callback(void (*entry)(void));
 int32_t sv_event_send(sv_domid_t dom, uint32_t port);
 int32_t sv_timer_set(uint64_t deadline_ns);

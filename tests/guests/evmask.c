@@ -7,6 +7,8 @@
  *   - A masked port does not wake a blocked domain (the timer does).
  *   - With upcalls off (events_disable, upcall_mask = 1) nothing is
  *     delivered; events_enable delivers what is pending, once.
+ *   - SV_OP_WAIT with upcalls off sleeps until the timer fires and
+ *     delivers nothing: the port stays pending for the guest.
  *
  *   module line: evmask.elf name=NAME
  */
@@ -75,6 +77,29 @@ static void test_upcall_mask(void)
 	CHECK_EQ(shared_info->upcall_mask, 0);
 }
 
+/* SV_OP_WAIT with upcalls off sleeps until an unmasked port is pending,
+ * delivers nothing, and leaves the port pending for the guest to handle;
+ * with one already pending it returns at once. */
+static void test_wait(void)
+{
+	uint32_t timers = count[SV_PORT_TIMER];
+	event_mask(SV_PORT_DOMAIN_EXIT);	/* hc_regs' end must not wake us */
+	events_disable();
+	uint64_t deadline = sv_now() + 30 * MS;
+	CHECK_RC(sv_timer_set(deadline), SV_OK);
+	CHECK_RC(sv_wait(), SV_OK);
+	CHECK(sv_now() >= deadline, "wait returned at %llu ns, before the timer (%llu)",
+	      sv_now(), deadline);
+	CHECK(pending(SV_PORT_TIMER), "the timer's port is not pending after the wait");
+	CHECK_EQ(count[SV_PORT_TIMER], timers);		/* no upcall */
+	CHECK_EQ(shared_info->upcall_mask, 1);
+	CHECK_RC(sv_wait(), SV_OK);			/* pending: at once */
+	CHECK(event_test_and_clear(SV_PORT_TIMER), "the timer's port was not pending");
+	events_enable();
+	CHECK_EQ(count[SV_PORT_TIMER], timers);		/* handled here, never delivered */
+	event_unmask(SV_PORT_DOMAIN_EXIT);
+}
+
 int main(const struct sv_start_info *si)
 {
 	(void)si;
@@ -82,6 +107,7 @@ int main(const struct sv_start_info *si)
 	test_event_mask();
 	test_masked_port_does_not_wake();
 	test_upcall_mask();
+	test_wait();
 	printf("deliveries: port %u %u, port %u %u, timer %u\n", PORT_A, count[PORT_A],
 	       PORT_B, count[PORT_B], count[SV_PORT_TIMER]);
 	return xtf_verdict("evmask");

@@ -97,6 +97,7 @@ static void one_call(void)
 		a[0] = 0;
 		break;
 	case SV_OP_BLOCK:		/* never sleep with nothing to wake us: */
+	case SV_OP_WAIT:
 		sv_timer_set(sv_now() + 1000000);
 		/* our own wild writes may have masked the timer's port */
 		shared_info->event_mask &= ~(1u << SV_PORT_TIMER);
