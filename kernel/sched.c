@@ -215,8 +215,7 @@ static void switch_to(struct domain *d, struct domain *next, struct trapframe *t
 }
 
 /* Choose who runs next (maybe the same domain), switch to it, deliver
- * its events; again if that kills it. Out of line: the common return,
- * below, stays short. */
+ * its events; again if that kills it. */
 static void reschedule(struct trapframe *tf)
 {
 	PROFILE_STAGE(PROF_SCHEDULE);
@@ -242,7 +241,9 @@ void sched_return_to_guest(struct trapframe *tf)
 	struct domain *d = current;
 
 	if (d && d->state == DOM_RUNNABLE && !need_resched) {
-		if (event_deliver(d, tf))
+		/* Nothing to deliver (no unmasked port pending): the common
+		 * case, decided here without a call. */
+		if (!(d->shared->event_pending & ~d->shared->event_mask) || event_deliver(d, tf))
 			return;		/* the common case: back into the same domain */
 	}
 	reschedule(tf);
