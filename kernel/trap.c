@@ -149,7 +149,26 @@ static void guest_fault(struct domain *d, struct trapframe *tf)
 }
 
 /*
- * Every interrupt, exception and hypercall arrives here. From a guest
+ * A hypercall: vector SV_HYPERCALL_VECTOR, whose stub comes here
+ * (through hypercall_common) rather than to trap(). Only ring 3 can
+ * raise it (its gate is the one with DPL 3; the hypervisor never does).
+ */
+_Static_assert(SV_HYPERCALL_VECTOR == 0x82, "kernel/trapentry.asm's HYPERCALL_VECTOR");
+
+void hypercall_trap(struct trapframe *tf)
+{
+	if ((tf->cs & 3) != 3)
+		fatal_trap(tf);		/* our own bug */
+	PROFILE_STAGE(PROF_ENTRY);
+	hypercall(current, tf);
+	PROFILE_STAGE(PROF_RETURN);
+	sched_return_to_guest(tf);
+	PROFILE_STAGE(PROF_GUEST);
+}
+
+/*
+ * Every interrupt and exception arrives here (hypercalls have their own
+ * entry, above). From a guest
  * (ring 3), tf is the domain's registers, and on the way out the
  * scheduler decides whose registers tf holds when we iret. From the
  * hypervisor (ring 0: the idle loop), only interrupts are expected; an
@@ -165,8 +184,6 @@ void trap(struct trapframe *tf)
 		handle_irq(tf);
 	else if (!from_guest)
 		fatal_trap(tf);
-	else if (tf->trapno == SV_HYPERCALL_VECTOR)
-		hypercall(current, tf);
 	else if (tf->trapno == T_DEVICE && fpu_device_not_available(current))
 		;	/* lazy FPU switching: its state is loaded, it goes on */
 	else

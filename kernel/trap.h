@@ -62,6 +62,7 @@ struct trapframe {
 _Static_assert(sizeof(struct trapframe) == TRAPFRAME_SIZE, "must match kernel/trapentry.asm");
 
 void trap(struct trapframe *tf);
+void hypercall_trap(struct trapframe *tf);	/* vector SV_HYPERCALL_VECTOR */
 
 /* Interrupt handlers registered by other files (the timer, later devices). */
 typedef void (*irq_handler_t)(struct trapframe *tf);

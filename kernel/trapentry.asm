@@ -1,12 +1,16 @@
 ; kernel/trapentry.asm: one small entry stub per interrupt vector, and the
 ; common path that saves the CPU state as a struct trapframe (trap.h),
-; calls trap(tf) in C, and returns with iret.
+; calls trap(tf) in C, and returns with iret. The hypercall vector has a
+; way of its own: the same frame, then hypercall_trap(tf), which needs
+; no look at what kind of trap it is.
 ;
 ; The CPU pushes an error code for some exceptions and not for others;
 ; each stub pushes a dummy 0 where the CPU did not, so the frame always
 ; has the same shape. Then it pushes the vector number.
 
 %include "asmdefs.inc"
+
+HYPERCALL_VECTOR equ 0x82	; SV_HYPERCALL_VECTOR (kernel/trap.c checks they agree)
 
 section .text
 
@@ -27,11 +31,16 @@ vector_ %+ v:
 	push dword 0
 %endif
 	push dword v
+%if v == HYPERCALL_VECTOR
+	jmp hypercall_common
+%else
 	jmp trap_common
+%endif
 %assign v v + 1
 %endrep
 
-trap_common:
+; The rest of the frame: segment registers, then the general ones.
+%macro SAVE_FRAME 0
 	push ds
 	push es
 	push fs
@@ -43,9 +52,21 @@ trap_common:
 	mov es, ax
 	mov fs, ax
 	mov gs, ax
-	push esp		; trap(struct trapframe *tf)
+	push esp		; the C function's argument: the struct trapframe
+%endmacro
+
+; Both entries lie between trap_common and trap_return, which is how
+; the gdb helpers (tools/gdb/sharevisor.py) know a trap frame.
+trap_common:
+	SAVE_FRAME
 	extern trap
-	call trap
+	call trap		; trap(tf)
+	jmp frame_done
+hypercall_common:
+	SAVE_FRAME
+	extern hypercall_trap
+	call hypercall_trap	; hypercall_trap(tf)
+frame_done:
 	add esp, 4
 global trap_return
 trap_return:			; also the way into the first domain (enter_first_domain)

@@ -97,8 +97,8 @@ def check(out, log, qemu_rc):
            % (LAN_HDR + MSG_HDR + first))
     # bt in the hypervisor goes on through the trap frame into ping.
     frames = re.findall(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(\w+) ", xfer, re.M)
-    for fn in ("copy_sg", "sg_xfer", "hypercall", "trap", "trap_common", "sv_sg_xfer",
-               "send_one", "main"):
+    for fn in ("copy_sg", "sg_xfer", "hypercall", "hypercall_trap", "hypercall_common",
+               "sv_sg_xfer", "send_one", "main"):
         expect(fn in frames, "bt in copy_sg does not show %s: %s" % (fn, frames))
     expect(re.search(r"^#\d+ .* main \(.*\) at guests/ping\.c:\d+", xfer, re.M),
            "bt in copy_sg does not end in ping's main (guests/ping.c)")

@@ -372,8 +372,9 @@ now (and whether that agrees with who runs), and its counters."""
 
 class TrapFrameUnwinder(Unwinder):
     """Continue a backtrace through the trap entry: the frame that called
-trap(tf) is trap_common, and the frame below it is whatever the trap
-interrupted, with its registers in *tf. So `bt` in sg_xfer goes on into
+trap(tf) is trap_common (hypercall_trap(tf): hypercall_common, between
+trap_common and trap_return too), and the frame below it is whatever the
+trap interrupted, with its registers in *tf. So `bt` in sg_xfer goes on into
 the guest's sv_sg_xfer and its callers, named with the running domain's
 symbols (sv-follow)."""
 
@@ -407,19 +408,20 @@ def op_name(op):
 
 
 def trap_frame_arg():
-    """The trap frame of the innermost trap_common frame, from the selected
-    one out (trap's own tf is often <optimized out>: read the argument
-    trap_common pushed, at its stack pointer)."""
+    """The trap frame of the innermost trap_common (or hypercall_common)
+    frame, from the selected one out (trap's own tf is often <optimized
+    out>: read the argument the entry pushed, at its stack pointer)."""
     frame = gdb.selected_frame()
     while frame is not None:
-        if frame.name() == "trap_common":
+        if frame.name() in ("trap_common", "hypercall_common"):
             return frame_tf(int(frame.read_register("esp")))
         frame = frame.older()
     raise gdb.GdbError("no trap_common frame in the backtrace: give sv-trap a trap frame")
 
 
 def frame_tf(sp):
-    """trap_common called trap(tf) with tf pushed at sp."""
+    """trap_common called trap(tf) (hypercall_common: hypercall_trap(tf))
+    with tf pushed at sp."""
     tfp = gdb.lookup_type("struct trapframe").pointer()
     return gdb.Value(sp).cast(tfp.pointer()).dereference()
 
