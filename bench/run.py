@@ -124,7 +124,8 @@ def profile_rtt64():
     Returns (stages, rows, guest, rtt): rows are (op, calls, [per stage])
     per round trip, for the ops made at least once a round."""
     subprocess.run(["make", "-s", "PROFILE=1", "build/profile/sharevisor.elf",
-                    "build/profile/bench/lanbench.elf"], cwd=TOP, check=True)
+                    "build/profile/bench/lanbench.elf"], cwd=TOP, check=True,
+                   stdout=subprocess.DEVNULL)     # errors still show (stderr)
     elf = os.path.join(PROFILE_DIR, "bench", "lanbench.elf")
     mods = "%s name=ping role=ping size=64 rounds=%d,%s name=echo role=echo" % (
         elf, PROFILE_ROUNDS, elf)
