@@ -1,7 +1,8 @@
 /*
  * hc_regs: a hypercall changes eax and nothing else. ebx, ecx, edx, esi,
  * edi, ebp, esp and the direction flag are as they were, even when the
- * call gives the CPU to another domain (yield) or sleeps (block).
+ * call gives the CPU to another domain (yield) or sleeps (block, and
+ * wait with upcalls masked, which must leave the timer's port pending).
  *
  * The direction flag matters twice over. A guest may leave it set when it
  * traps, and the hypervisor's own string copies must not run backwards
@@ -114,6 +115,14 @@ static void test_registers(void)
 		sv_timer_set(sv_now() + 20 * MS);
 		uint32_t before = timer_events;
 		call_and_check("block", SV_OP_BLOCK, 1, 2, 3, df, SV_OK);
+		CHECK_EQ(timer_events, before + 1);
+		/* The same with SV_OP_WAIT and upcalls masked: no upcall at
+		 * all, the timer's port left pending, the registers intact. */
+		sv_timer_set(sv_now() + 20 * MS);
+		events_disable();
+		call_and_check("wait", SV_OP_WAIT, 1, 2, 3, df, SV_OK);
+		CHECK(event_test_and_clear(SV_PORT_TIMER), "wait returned with no timer event");
+		events_enable();
 		CHECK_EQ(timer_events, before + 1);
 	}
 	call_and_check("console_write", SV_OP_CONSOLE_WRITE, (uint32_t)msg, strlen(msg), 3,
