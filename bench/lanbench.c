@@ -10,13 +10,14 @@
  *   rtt_SIZE    ping's round trip for SIZE bytes: post a receive buffer,
  *               sg_xfer SIZE bytes to echo, wait (SV_OP_WAIT, upcalls
  *               masked: no upcall frame, no SV_OP_EVENT_RETURN) until
- *               echo's reply has landed. Echo, woken by its port (with
- *               an upcall: SV_OP_BLOCK), posts its buffer again and
- *               sends the bytes back. Two transfers, two buffer posts,
- *               two wake-ups and two domain switches.
+ *               echo's reply has landed. Echo, woken the same way,
+ *               posts its buffer again and sends the bytes back. Two
+ *               transfers, two buffer posts, two wake-ups and two
+ *               domain switches.
  *   event_latency  from ping's rdtsc just before SV_OP_TRIGGER to the
  *               first instruction of echo's upcall handler (echo blocked
- *               on a watch of that offset).
+ *               with SV_OP_BLOCK on a watch of that offset: ping sets
+ *               latency_phase first, so that echo stops waiting masked).
  *
  * size=N (ping): only the round trips of N bytes, nothing else; make
  * bench boots the profiling build that way to break rtt_64 down by stage.
@@ -34,7 +35,7 @@
 struct control {		/* the share's page, mapped by both */
 	volatile uint64_t t0;	/* ping's rdtsc before the trigger */
 	volatile uint32_t done;
-	uint32_t pad;
+	volatile uint32_t latency_phase;	/* echo: wake by upcalls now */
 	volatile uint32_t latency[MAX_ROUNDS];
 };
 
@@ -116,6 +117,13 @@ static int ping(void)
 		snprintf(name, sizeof(name), "rtt_%u", sizes[s]);
 		bench_report(name, samples, rounds);
 	}
+	if (!only) {
+		/* Tell echo to sleep with SV_OP_BLOCK from now on (the figure
+		 * is its upcall), and wake it from its masked wait to see so. */
+		ctl->latency_phase = 1;
+		sv_event_send(1, PORT);
+		sv_sleep_ns(1000000);
+	}
 	for (uint32_t r = 0; r < rounds && !only; r++) {
 		ctl->t0 = rdtsc();
 		sv_trigger(share, OFF_PING);
@@ -159,8 +167,16 @@ static int echo(void)
 			if (!ctl->done && r < MAX_ROUNDS)
 				ctl->latency[r++] = (uint32_t)(t_upcall - ctl->t0);
 			sv_trigger(share, OFF_ACK);
+		} else if (!ctl->latency_phase) {
+			/* The round trips: wait with upcalls masked, as ping
+			 * does; the event is ours to clear, no upcall frame. */
+			events_disable();
+			if (!rx_len && ping_counter && !ctl->done && !ctl->latency_phase)
+				sv_wait();
+			event_test_and_clear(PORT);
+			events_enable();
 		} else {
-			sv_block();
+			sv_block();	/* event_latency: the upcall is the figure */
 		}
 	}
 	return 0;
