@@ -8,12 +8,13 @@
  * to domain 1 and measures) and role=echo as domain 1.
  *
  *   rtt_SIZE    ping's round trip for SIZE bytes: post a receive buffer,
- *               sg_xfer SIZE bytes to echo, wait (SV_OP_WAIT, upcalls
- *               masked: no upcall frame, no SV_OP_EVENT_RETURN) until
- *               echo's reply has landed. Echo, woken the same way,
- *               posts its buffer again and sends the bytes back. Two
- *               transfers, two buffer posts, two wake-ups and two
- *               domain switches.
+ *               sg_xfer SIZE bytes to echo and wait for the reply in the
+ *               same hypercall (SV_XFER_WAIT; upcalls masked: no upcall
+ *               frame, no SV_OP_EVENT_RETURN). Echo, woken the same way,
+ *               posts its buffer again and sends the bytes back, waiting
+ *               for the next in the same call. Two transfers, two buffer
+ *               posts, two wake-ups and two domain switches, in four
+ *               hypercalls.
  *   event_latency  from ping's rdtsc just before SV_OP_TRIGGER to the
  *               first instruction of echo's upcall handler (echo blocked
  *               with SV_OP_BLOCK on a watch of that offset: ping sets
@@ -60,10 +61,12 @@ static void post(void)
 	sv_sg_register(share, SV_SG_IN, &sg, 1, (uint32_t *)&rx_len);
 }
 
-static void send_to(uint32_t peer, const uint8_t *buf, uint32_t n)
+/* Send n bytes to peer; flags SV_XFER_WAIT: and wait for the answer in
+ * the same hypercall. */
+static void send_to(uint32_t peer, const uint8_t *buf, uint32_t n, uint32_t flags)
 {
 	struct sv_sg sg = { (uint32_t)buf, n };
-	while (sv_sg_xfer(share, SV_XFER_SEND, peer, &sg, 1) == SV_EAGAIN)
+	while (sv_sg_xfer(share, SV_XFER_SEND | flags, peer, &sg, 1) == SV_EAGAIN)
 		sv_yield();
 }
 
@@ -103,8 +106,9 @@ static int ping(void)
 		for (uint32_t r = 0; r < rounds; r++) {
 			uint64_t t0 = rdtsc();
 			post();
-			send_to(1, txbuf, sizes[s]);
 			events_disable();	/* the reply's event: no upcall */
+			send_to(1, txbuf, sizes[s], SV_XFER_WAIT);	/* send, wait */
+			event_test_and_clear(PORT);
 			while (!rx_len) {
 				sv_wait();
 				event_test_and_clear(PORT);
@@ -161,7 +165,11 @@ static int echo(void)
 		if (rx_len) {		/* a frame: post again, send it back */
 			uint32_t n = rx_len;
 			post();
-			send_to(0, rxbuf, n);
+			/* Send it back and wait for the next in one hypercall. */
+			events_disable();
+			send_to(0, rxbuf, n, ctl->latency_phase ? 0 : SV_XFER_WAIT);
+			event_test_and_clear(PORT);
+			events_enable();
 		} else if (ping_counter == 0) {	/* a trigger: how long it took */
 			ping_counter = 1;
 			if (!ctl->done && r < MAX_ROUNDS)

@@ -427,6 +427,7 @@ struct sv_sg {
 /* sg_xfer: which way the data goes. */
 #define SV_XFER_SEND	1	/* our buffers -> the peer's oldest SV_SG_IN list */
 #define SV_XFER_RECV	2	/* the peer's oldest SV_SG_OUT list -> our buffers */
+#define SV_XFER_WAIT	0x100	/* or'ed in: then wait for the reply (SV_OP_WAIT) */
 
 /* share_map flags */
 #define SV_MAP_READONLY	1
@@ -552,6 +553,12 @@ struct sv_share_status {
  *   edx  IN  the peer id
  *   esi  IN  address of the caller's array of struct sv_sg
  *   edi  IN  number of entries, 1 .. SV_SG_MAX_ENTRIES
+ *            either may have SV_XFER_WAIT or'ed in: after a transfer that
+ *            succeeded, the caller then sleeps as SV_OP_WAIT does, until
+ *            an unmasked event port is pending (at once if one is), and
+ *            the result comes back when it wakes. A request and the wait
+ *            for its reply are one hypercall, as in seL4's Call. Nothing
+ *            waits after an error.
  * Copies min(our total, their total) bytes in one pass, frame to frame:
  * a longer transfer is cut to the peer's list, and the return value says
  * how much went. Then writes that count to the peer's length word,

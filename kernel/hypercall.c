@@ -259,9 +259,14 @@ static int32_t hc_sg_unregister(struct domain *d, struct trapframe *tf)
 	return sg_unregister(d, ARG1(tf), ARG2(tf));
 }
 
+/* SV_XFER_WAIT: the transfer, then SV_OP_WAIT, in one trap. */
 static int32_t hc_sg_xfer(struct domain *d, struct trapframe *tf)
 {
-	return sg_xfer(d, ARG1(tf), ARG2(tf), ARG3(tf), ARG4(tf), ARG5(tf));
+	uint32_t dir = ARG2(tf);
+	int32_t rc = sg_xfer(d, ARG1(tf), dir & ~SV_XFER_WAIT, ARG3(tf), ARG4(tf), ARG5(tf));
+	if (rc >= 0 && (dir & SV_XFER_WAIT))
+		hc_wait(d, tf);
+	return rc;
 }
 
 /* ---- devices: the argument checks and the work are in kernel/device.c */

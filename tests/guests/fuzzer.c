@@ -108,8 +108,13 @@ static void one_call(void)
 		a[1] = 1 + rnd() % 64;
 		break;
 	}
+	case SV_OP_SG_XFER:		/* SV_XFER_WAIT may sleep: as for BLOCK */
+		sv_timer_set(sv_now() + 1000000);
+		shared_info->event_mask &= ~(1u << SV_PORT_TIMER);
+		if (rnd() % 4 == 0)
+			a[1] = (rnd() % 3) | SV_XFER_WAIT;
+		/* fall through */
 	case SV_OP_SG_REGISTER:
-	case SV_OP_SG_XFER:
 		a[2 + (op == SV_OP_SG_XFER)] = any_sg_list();
 		break;
 	case SV_OP_SHARE_MAP:		/* not over its own memory: refused anyway */

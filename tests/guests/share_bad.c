@@ -326,6 +326,16 @@ static void test_sg_unregister(void)
 	CHECK_EQ(sv_sg_xfer(S, SV_XFER_SEND, 0, &out, 1), 8);
 	CHECK_RC(sv_sg_unregister(S, h), SV_ENOENT);
 
+	/* With SV_XFER_WAIT, to ourselves: the transfer raises our own
+	 * port, so the wait that follows ends at once, and the count comes
+	 * back; with upcalls masked, the port is left pending for us. */
+	h = sv_sg_register(S, SV_SG_IN, &in, 1, &len);
+	events_disable();
+	CHECK_EQ(sv_sg_xfer(S, SV_XFER_SEND | SV_XFER_WAIT, 0, &out, 1), 8);
+	CHECK(event_test_and_clear(PORT), "no event on port %u after the transfer", PORT);
+	events_enable();
+	CHECK_RC(sv_sg_unregister(S, h), SV_ENOENT);
+
 	/* Another share's handle. */
 	sv_share_t v = sv_share_create(1);
 	CHECK_RC(sv_share_grant(v, (sv_domid_t)si->domid), SV_OK);
@@ -359,6 +369,12 @@ static void test_xfer_args(void)
 
 	XFER(0, 0, &good, 1, SV_EINVAL);
 	XFER(3, 0, &good, 1, SV_EINVAL);
+	/* SV_XFER_WAIT needs a direction, and no other bit is known; a
+	 * transfer that fails does not wait (else this would sleep). */
+	XFER(SV_XFER_WAIT, 0, &good, 1, SV_EINVAL);
+	XFER(3 | SV_XFER_WAIT, 0, &good, 1, SV_EINVAL);
+	XFER(SV_XFER_SEND | 0x200, 0, &good, 1, SV_EINVAL);
+	XFER(SV_XFER_SEND | SV_XFER_WAIT, 3, &good, 1, SV_ENOENT);
 	XFER(SV_XFER_SEND, 3, &good, 1, SV_ENOENT);		/* never was a peer */
 	XFER(SV_XFER_SEND, SV_SHARE_MAX_PEERS, &good, 1, SV_ENOENT);
 	XFER(SV_XFER_RECV, 0xFFFFFFFFu, &good, 1, SV_ENOENT);
