@@ -63,6 +63,12 @@ bool event_test_and_clear(uint32_t port)
 	return test_and_clear(&shared_info->event_pending, port);
 }
 
+uint32_t events_take_pending(void)
+{
+	uint32_t mask = shared_info->event_mask;
+	return __atomic_fetch_and(&shared_info->event_pending, mask, __ATOMIC_SEQ_CST) & ~mask;
+}
+
 void events_disable(void)
 {
 	shared_info->upcall_mask = 1;

@@ -85,8 +85,11 @@ const char *msg_strerror(int32_t err)
 /* ---- waiting */
 
 /* Block until ready(h) or the deadline (0: none). ready is looked at with
- * upcalls masked, so a wake-up between the look and the block is not
- * lost. Returns ready(h)'s last answer. */
+ * upcalls masked, so a wake-up between the look and the wait is not
+ * lost, and they stay masked across SV_OP_WAIT: a wake-up is no upcall
+ * frame and no SV_OP_EVENT_RETURN, just its pending bits, which we take
+ * as the upcall would have (on_event has nothing to do for any port).
+ * Returns ready(h)'s last answer. */
 static bool wait_for(bool (*ready)(struct handle *), struct handle *h, uint64_t deadline)
 {
 	bool ok;
@@ -97,7 +100,8 @@ static bool wait_for(bool (*ready)(struct handle *), struct handle *h, uint64_t 
 		ok = ready(h);
 		if (ok || (deadline && sv_now() >= deadline))
 			break;
-		sv_block();
+		sv_wait();
+		events_take_pending();
 	}
 	events_enable();
 	return ok;

@@ -98,6 +98,9 @@ void events_init(sv_event_handler_t handler);
 void event_mask(uint32_t port);
 void event_unmask(uint32_t port);		/* delivers it now if pending */
 bool event_test_and_clear(uint32_t port);	/* for guests that poll */
+/* Clear every pending, unmasked port; returns them (for a guest that
+ * waited with upcalls masked, SV_OP_WAIT, and handles them itself). */
+uint32_t events_take_pending(void);
 void events_disable(void);			/* upcall_mask = 1, like cli */
 void events_enable(void);			/* upcall_mask = 0, delivers pending, like sti */
 void sv_block_until(bool (*done)(void));	/* block until done(), without losing a wake-up */
