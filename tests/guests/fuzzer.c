@@ -83,6 +83,19 @@ static uint32_t any_sg_list(void)
 	return rnd() % 4 ? (uint32_t)l : any_address();
 }
 
+/* Before a call that may sleep: the timer, 1 ms from now. The time comes
+ * from SV_OP_TIME_GET, not the shared-info page, which our own wild
+ * writes may have scribbled on (the hypervisor rewrites its time_ns only
+ * at a switch-in or a tick); and those writes may have masked the
+ * timer's port. */
+static void arm_wakeup(void)
+{
+	uint64_t now = 0;
+	sv_time_get(&now);
+	sv_timer_set(now + 1000000);
+	shared_info->event_mask &= ~(1u << SV_PORT_TIMER);
+}
+
 static void one_call(void)
 {
 	uint32_t op = rnd() % (SV_OP_COUNT + 3), a[5];
@@ -98,9 +111,7 @@ static void one_call(void)
 		break;
 	case SV_OP_BLOCK:		/* never sleep with nothing to wake us: */
 	case SV_OP_WAIT:
-		sv_timer_set(sv_now() + 1000000);
-		/* our own wild writes may have masked the timer's port */
-		shared_info->event_mask &= ~(1u << SV_PORT_TIMER);
+		arm_wakeup();
 		break;
 	case SV_OP_CONSOLE_WRITE: {	/* bad buffers only: no garbage on the console */
 		static const uint32_t bad[] = { 0, 0xBFFFFFF8, 0xC0000000, 0xFFFFFFF0, 0x30000000 };
@@ -108,11 +119,13 @@ static void one_call(void)
 		a[1] = 1 + rnd() % 64;
 		break;
 	}
-	case SV_OP_SG_XFER:		/* SV_XFER_WAIT may sleep: as for BLOCK */
-		sv_timer_set(sv_now() + 1000000);
-		shared_info->event_mask &= ~(1u << SV_PORT_TIMER);
-		if (rnd() % 4 == 0)
+	case SV_OP_SG_XFER:
+		/* Now and then with SV_XFER_WAIT, which may sleep: arm the
+		 * timer as for BLOCK (a sleep lasts up to a tick). */
+		if (rnd() % 8 == 0) {
 			a[1] = (rnd() % 3) | SV_XFER_WAIT;
+			arm_wakeup();
+		}
 		/* fall through */
 	case SV_OP_SG_REGISTER:
 		a[2 + (op == SV_OP_SG_XFER)] = any_sg_list();
