@@ -30,6 +30,16 @@ struct sg_list {
 };
 
 static struct sg_list lists[SV_MAX_DOMAINS][SV_MAX_SG_LISTS];
+/* Bit slot of in_use[d]: lists[d][slot].used. Looking for the oldest list
+ * or a free slot then visits only the slots that matter, not all 16. */
+static uint16_t in_use[SV_MAX_DOMAINS];
+_Static_assert(SV_MAX_SG_LISTS <= 16, "in_use has a bit per slot");
+
+static void list_free(uint32_t dom, struct sg_list *l)
+{
+	l->used = false;
+	in_use[dom] &= (uint16_t)~(1u << (l - lists[dom]));
+}
 /* 64 bits: a 32-bit count wraps after 2^32 registrations (72 minutes at
  * a million a second), and then a new list looks older than those
  * registered before the wrap. 2^64 never comes. */
@@ -92,13 +102,14 @@ int32_t sg_register(struct domain *d, uint32_t id, uint32_t dir, uint32_t list_v
 		return rc;
 	if (guest_range_check(d->pgdir, len_va, 4, true) != SV_OK)
 		return SV_EFAULT;
-	for (uint32_t slot = 0; slot < SV_MAX_SG_LISTS; slot++) {
+	uint32_t free_slots = ~in_use[d->id] & ((1u << SV_MAX_SG_LISTS) - 1);
+	if (free_slots) {
+		uint32_t slot = (uint32_t)__builtin_ctz(free_slots);	/* the lowest */
 		struct sg_list *l = &lists[d->id][slot];
-		if (l->used)
-			continue;
 		/* Field by field: a compound literal would zero all 16
 		 * entries first, and only the first count are ever read. */
 		l->used = true;
+		in_use[d->id] |= (uint16_t)(1u << slot);
 		l->share = s->id;
 		l->dir = dir;
 		l->seq = ++next_seq;
@@ -118,7 +129,7 @@ int32_t sg_unregister(struct domain *d, uint32_t id, uint32_t handle)
 	if (!s || handle > INT32_MAX || !l->used || l->share != s->id ||
 	    HANDLE(handle % SV_MAX_SG_LISTS, l->seq) != (int32_t)handle)
 		return SV_ENOENT;
-	l->used = false;
+	list_free(d->id, l);
 	return SV_OK;
 }
 
@@ -126,17 +137,16 @@ void sg_remove_all(const struct domain *d, const struct share *s)
 {
 	for (uint32_t slot = 0; slot < SV_MAX_SG_LISTS; slot++)
 		if (lists[d->id][slot].used && lists[d->id][slot].share == s->id)
-			lists[d->id][slot].used = false;
+			list_free(d->id, &lists[d->id][slot]);
 }
 
 /* The oldest list of domain t for share s in direction dir, or NULL. */
 static struct sg_list *oldest(const struct domain *t, const struct share *s, uint32_t dir)
 {
 	struct sg_list *best = NULL;
-	for (uint32_t slot = 0; slot < SV_MAX_SG_LISTS; slot++) {
-		struct sg_list *l = &lists[t->id][slot];
-		if (l->used && l->share == s->id && l->dir == dir &&
-		    (!best || l->seq < best->seq))
+	for (uint32_t m = in_use[t->id]; m; m &= m - 1) {	/* each used slot */
+		struct sg_list *l = &lists[t->id][__builtin_ctz(m)];
+		if (l->share == s->id && l->dir == dir && (!best || l->seq < best->seq))
 			best = l;
 	}
 	return best;
@@ -195,7 +205,7 @@ int32_t sg_xfer(struct domain *d, uint32_t id, uint32_t dir, uint32_t peer_id,
 		return SV_EAGAIN;
 	if (!buffers_ok(t, theirs->e, theirs->n, sending) ||
 	    guest_range_check(t->pgdir, theirs->len_va, 4, true) != SV_OK) {
-		theirs->used = false;	/* it went bad (unmapped): it can never be used */
+		list_free(t->id, theirs);	/* it went bad (unmapped): it can never be used */
 		return SV_EFAULT;
 	}
 
@@ -207,7 +217,7 @@ int32_t sg_xfer(struct domain *d, uint32_t id, uint32_t dir, uint32_t peer_id,
 		copy_sg(t->pgdir, theirs->e, d->pgdir, mine, bytes);
 
 	copy_to_guest(t->pgdir, theirs->len_va, &bytes, sizeof(bytes));	/* checked above */
-	theirs->used = false;
+	list_free(t->id, theirs);
 	PROFILE_STAGE(PROF_NOTIFY);
 	share_notify(s, p);
 	PROFILE_STAGE(PROF_HANDLER);

@@ -31,6 +31,8 @@ const char *share_state_leftover(void)
 	for (uint32_t d = 0; d < SV_MAX_DOMAINS; d++) {
 		if (count_of[d])
 			return "a domain's watch count";
+		if (in_use[d])
+			return "a domain's mask of sg slots in use";
 		for (uint32_t slot = 0; slot < SV_MAX_SG_LISTS; slot++)
 			if (lists[d][slot].used)
 				return "an sg list";
