@@ -18,8 +18,7 @@
 #include "share.h"
 #include "usercopy.h"
 
-struct sg_list {
-	bool used;
+struct sg_list {		/* in use when its bit of in_use is set */
 	sv_share_t share;
 	uint32_t dir;		/* SV_SG_IN or SV_SG_OUT */
 	uint64_t seq;		/* registration order: the oldest is used first */
@@ -30,14 +29,18 @@ struct sg_list {
 };
 
 static struct sg_list lists[SV_MAX_DOMAINS][SV_MAX_SG_LISTS];
-/* Bit slot of in_use[d]: lists[d][slot].used. Looking for the oldest list
- * or a free slot then visits only the slots that matter, not all 16. */
+/* Bit slot of in_use[d]: lists[d][slot] is registered. Looking for the
+ * oldest list or a free slot then visits only the slots that matter. */
 static uint16_t in_use[SV_MAX_DOMAINS];
 _Static_assert(SV_MAX_SG_LISTS <= 16, "in_use has a bit per slot");
 
+static bool list_used(uint32_t dom, uint32_t slot)
+{
+	return in_use[dom] & (1u << slot);
+}
+
 static void list_free(uint32_t dom, struct sg_list *l)
 {
-	l->used = false;
 	in_use[dom] &= (uint16_t)~(1u << (l - lists[dom]));
 }
 /* 64 bits: a 32-bit count wraps after 2^32 registrations (72 minutes at
@@ -108,7 +111,6 @@ int32_t sg_register(struct domain *d, uint32_t id, uint32_t dir, uint32_t list_v
 		struct sg_list *l = &lists[d->id][slot];
 		/* Field by field: a compound literal would zero all 16
 		 * entries first, and only the first count are ever read. */
-		l->used = true;
 		in_use[d->id] |= (uint16_t)(1u << slot);
 		l->share = s->id;
 		l->dir = dir;
@@ -126,7 +128,8 @@ int32_t sg_unregister(struct domain *d, uint32_t id, uint32_t handle)
 {
 	struct share *s = share_held(d, id, NULL);
 	struct sg_list *l = &lists[d->id][handle % SV_MAX_SG_LISTS];
-	if (!s || handle > INT32_MAX || !l->used || l->share != s->id ||
+	if (!s || handle > INT32_MAX || !list_used(d->id, handle % SV_MAX_SG_LISTS) ||
+	    l->share != s->id ||
 	    HANDLE(handle % SV_MAX_SG_LISTS, l->seq) != (int32_t)handle)
 		return SV_ENOENT;
 	list_free(d->id, l);
@@ -136,7 +139,7 @@ int32_t sg_unregister(struct domain *d, uint32_t id, uint32_t handle)
 void sg_remove_all(const struct domain *d, const struct share *s)
 {
 	for (uint32_t slot = 0; slot < SV_MAX_SG_LISTS; slot++)
-		if (lists[d->id][slot].used && lists[d->id][slot].share == s->id)
+		if (list_used(d->id, slot) && lists[d->id][slot].share == s->id)
 			list_free(d->id, &lists[d->id][slot]);
 }
 

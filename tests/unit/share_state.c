@@ -32,10 +32,7 @@ const char *share_state_leftover(void)
 		if (count_of[d])
 			return "a domain's watch count";
 		if (in_use[d])
-			return "a domain's mask of sg slots in use";
-		for (uint32_t slot = 0; slot < SV_MAX_SG_LISTS; slot++)
-			if (lists[d][slot].used)
-				return "an sg list";
+			return "an sg list";
 	}
 	return NULL;
 }
@@ -54,5 +51,6 @@ void share_state_skip_seq(uint32_t n)
 bool share_state_has_list(uint32_t dom, uint32_t handle)
 {
 	const struct sg_list *l = &lists[dom % SV_MAX_DOMAINS][handle % SV_MAX_SG_LISTS];
-	return l->used && HANDLE(handle % SV_MAX_SG_LISTS, l->seq) == (int32_t)handle;
+	return list_used(dom % SV_MAX_DOMAINS, handle % SV_MAX_SG_LISTS) &&
+	       HANDLE(handle % SV_MAX_SG_LISTS, l->seq) == (int32_t)handle;
 }

@@ -267,11 +267,12 @@ domain, share, direction, handle, sequence number, entries, bytes."""
 
     def invoke(self, arg, from_tty):
         lists = table("'sg.c'::lists")
+        in_use = table("'sg.c'::in_use")      # bit slot: lists[dom][slot] is registered
         ndom = int(lists.type.sizeof // lists[0].type.sizeof)
         nslot = int(lists[0].type.sizeof // lists[0][0].type.sizeof)
         used = sorted((dom, int(lists[dom][slot]["seq"]), slot)
                       for dom in range(ndom) for slot in range(nslot)
-                      if bool(lists[dom][slot]["used"]))
+                      if int(in_use[dom]) >> slot & 1)
         for dom, seq, slot in used:        # each domain's oldest first: the next filled
             l = lists[dom][slot]
             handle = ((seq & 0x07FFFFFF) << 4) | slot      # HANDLE() in sg.c
