@@ -51,6 +51,12 @@ struct domain {
 	uint32_t line_len;
 };
 
+/* An unmasked port is pending (kernel/event.h). */
+static inline bool event_ready(const struct domain *d)
+{
+	return (d->shared->event_pending & ~d->shared->event_mask) != 0;
+}
+
 /* kernel/domain.c */
 struct domain *domain_get(uint32_t id);		/* any state but UNUSED, or NULL */
 struct domain *domain_alloc(uint32_t id);	/* claim slot id, or NULL */

@@ -32,11 +32,6 @@ void event_raise(struct domain *d, uint32_t port)
 		sched_wake(d);
 }
 
-bool event_ready(const struct domain *d)
-{
-	return (d->shared->event_pending & ~d->shared->event_mask) != 0;
-}
-
 bool event_deliver(struct domain *d, struct trapframe *tf)
 {
 	if (!d->callback || d->shared->upcall_mask || !event_ready(d))

@@ -37,7 +37,8 @@ struct trapframe;
 
 /* kernel/event.c */
 void event_raise(struct domain *d, uint32_t port);
-bool event_ready(const struct domain *d);	/* an unmasked port is pending */
+/* event_ready(d), an unmasked port is pending: inline in domain.h,
+ * which has struct domain (the return to a guest asks it every time). */
 bool event_deliver(struct domain *d, struct trapframe *tf);
 int32_t event_return(struct domain *d, struct trapframe *tf, uint32_t frame_va);
 

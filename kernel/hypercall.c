@@ -80,23 +80,22 @@ static int32_t hc_yield(struct domain *d, struct trapframe *tf)
 	return SV_OK;
 }
 
-static int32_t hc_block(struct domain *d, struct trapframe *tf)
+/* Sleep until an unmasked port is pending, upcalls as the guest left
+ * them: a guest that waits with them masked is woken with no upcall
+ * frame, and handles its ports itself. */
+static int32_t hc_wait(struct domain *d, struct trapframe *tf)
 {
 	(void)tf;
-	d->shared->upcall_mask = 0;	/* so the wake-up reaches the callback */
 	if (!event_ready(d))
 		domain_set_state(d, DOM_BLOCKED);	/* sched_return_to_guest switches away */
 	return SV_OK;
 }
 
-/* SV_OP_BLOCK without unmasking upcalls: a guest that waits with them
- * masked is woken with no upcall frame, and handles its ports itself. */
-static int32_t hc_wait(struct domain *d, struct trapframe *tf)
+/* SV_OP_WAIT after unmasking upcalls, so the wake-up reaches the callback. */
+static int32_t hc_block(struct domain *d, struct trapframe *tf)
 {
-	(void)tf;
-	if (!event_ready(d))
-		domain_set_state(d, DOM_BLOCKED);
-	return SV_OK;
+	d->shared->upcall_mask = 0;
+	return hc_wait(d, tf);
 }
 
 static int32_t hc_exit(struct domain *d, struct trapframe *tf)

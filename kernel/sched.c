@@ -241,9 +241,8 @@ void sched_return_to_guest(struct trapframe *tf)
 	struct domain *d = current;
 
 	if (d && d->state == DOM_RUNNABLE && !need_resched) {
-		/* Nothing to deliver (no unmasked port pending): the common
-		 * case, decided here without a call. */
-		if (!(d->shared->event_pending & ~d->shared->event_mask) || event_deliver(d, tf))
+		/* Nothing to deliver: the common case, decided without a call. */
+		if (!event_ready(d) || event_deliver(d, tf))
 			return;		/* the common case: back into the same domain */
 	}
 	reschedule(tf);
