@@ -84,7 +84,8 @@ void sched_tick(void)
 	}
 	device_tick(now);	/* device slices: release requests, revocations */
 	/* The running domain's clock moves on only here: a domain is given
-	 * the time when it is switched in (reschedule) and at every tick. */
+	 * the time when it is switched in (switch_to) and at every tick,
+	 * also while it sleeps with nobody else to run (it stays current). */
 	if (current && domain_alive(current))
 		current->shared->time_ns = now;
 	if (slice_left && --slice_left == 0)
@@ -208,6 +209,7 @@ static void switch_to(struct domain *d, struct domain *next, struct trapframe *t
 	*tf = next->ctx;		/* and load the one arriving */
 	fpu_switch(leaving, next);	/* the same for the FPU (kernel/fpu.c) */
 	current = next;
+	next->shared->time_ns = sched_now_ns();	/* its clock, as it comes in */
 	if (read_cr3() != V2P(next->pgdir))
 		pgdir_switch(next->pgdir);
 	device_switch_to(next);		/* its I/O ports, if it owns a device */
@@ -228,7 +230,6 @@ static void reschedule(struct trapframe *tf)
 			switch_to(d, next, tf);
 		need_resched = false;
 		slice_left = SLICE_TICKS;
-		next->shared->time_ns = sched_now_ns();
 		PROFILE_STAGE(PROF_RETURN);
 		if (event_deliver(next, tf))
 			return;
