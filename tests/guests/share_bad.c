@@ -331,6 +331,7 @@ static void test_sg_unregister(void)
 	 * back; with upcalls masked, the port is left pending for us. */
 	h = sv_sg_register(S, SV_SG_IN, &in, 1, &len);
 	events_disable();
+	event_test_and_clear(PORT);	/* earlier transfers' events */
 	CHECK_EQ(sv_sg_xfer(S, SV_XFER_SEND | SV_XFER_WAIT, 0, &out, 1), 8);
 	CHECK(event_test_and_clear(PORT), "no event on port %u after the transfer", PORT);
 	events_enable();
@@ -370,11 +371,21 @@ static void test_xfer_args(void)
 	XFER(0, 0, &good, 1, SV_EINVAL);
 	XFER(3, 0, &good, 1, SV_EINVAL);
 	/* SV_XFER_WAIT needs a direction, and no other bit is known; a
-	 * transfer that fails does not wait (else this would sleep). */
+	 * transfer that fails does not wait. With nothing pending, a wait
+	 * would last until the timer armed here: the clock and the timer's
+	 * port say it did not happen. */
+	uint64_t t0 = 0, t1 = 0;
+	events_take_pending();
+	sv_time_get(&t0);
+	CHECK_RC(sv_timer_set(t0 + 50 * MS), SV_OK);
 	XFER(SV_XFER_WAIT, 0, &good, 1, SV_EINVAL);
 	XFER(3 | SV_XFER_WAIT, 0, &good, 1, SV_EINVAL);
 	XFER(SV_XFER_SEND | 0x200, 0, &good, 1, SV_EINVAL);
 	XFER(SV_XFER_SEND | SV_XFER_WAIT, 3, &good, 1, SV_ENOENT);
+	sv_time_get(&t1);
+	CHECK(t1 < t0 + 50 * MS && !event_test_and_clear(SV_PORT_TIMER),
+	      "a failing SV_XFER_WAIT transfer slept: %llu ns", t1 - t0);
+	CHECK_RC(sv_timer_set(0), SV_OK);
 	XFER(SV_XFER_SEND, 3, &good, 1, SV_ENOENT);		/* never was a peer */
 	XFER(SV_XFER_SEND, SV_SHARE_MAX_PEERS, &good, 1, SV_ENOENT);
 	XFER(SV_XFER_RECV, 0xFFFFFFFFu, &good, 1, SV_ENOENT);
