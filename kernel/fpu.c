@@ -117,14 +117,13 @@ void fpu_init(enum fpu_switching how)
 	write_cr0(cr0 | CR0_MP | CR0_NE);
 	if (cpu_features.fxsr)
 		write_cr4(read_cr4() | CR4_OSFXSR | (cpu_features.sse ? CR4_OSXMMEXCPT : 0));
-	build_clean_state(&clean_state);
 	if (cpu_features.fxsr) {
 		/* Which MXCSR bits exist (SDM vol. 1, 11.6.6): fxsave says. */
 		fxsave(&clean_state.fx);
 		if (clean_state.fx.mxcsr_mask)
 			mxcsr_mask = clean_state.fx.mxcsr_mask;
-		build_clean_state(&clean_state);
 	}
+	build_clean_state(&clean_state);	/* over what that fxsave left */
 	printk("fpu: %s state per domain (%s), %s switching\n",
 	       cpu_features.sse ? "x87/MMX/SSE" : cpu_features.mmx ? "x87/MMX" : "x87",
 	       cpu_features.fxsr ? "fxsave/fxrstor" : "fnsave/frstor",
