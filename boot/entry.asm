@@ -78,8 +78,10 @@ global higher_half		; named, so that backtraces end with it
 higher_half:
 	mov esp, boot_stack + BOOT_STACK_SIZE
 	xor ebp, ebp		; ends the frame-pointer chain for backtraces
-	push ebx		; kmain(magic, mbi_phys)
-	push esi
+	push ebx		; kmain(magic, mbi_phys): the C code takes its
+	push esi		; first three arguments in eax, edx, ecx
+	mov eax, esi		; (-mregparm=3); on the stack too, for gdb
+	mov edx, ebx
 	extern kmain
 	call kmain
 .hang:				; kmain does not return; if it did, stop here

@@ -52,7 +52,8 @@ vector_ %+ v:
 	mov es, ax
 	mov fs, ax
 	mov gs, ax
-	push esp		; the C function's argument: the struct trapframe
+	mov eax, esp		; the C function's argument: the struct trapframe
+	push esp		; (in eax: -mregparm=3; on the stack for gdb's backtraces)
 %endmacro
 
 ; Both entries lie between trap_common and trap_return, which is how
@@ -85,7 +86,8 @@ global enter_first_domain
 extern boot_stack, sched_return_to_guest
 enter_first_domain:
 	mov esp, boot_stack + BOOT_STACK_SIZE - TRAPFRAME_SIZE
-	push esp		; sched_return_to_guest(tf), tf = the frame
+	mov eax, esp		; sched_return_to_guest(tf), tf = the frame
+	push esp
 	call sched_return_to_guest
 	add esp, 4
 	jmp trap_return

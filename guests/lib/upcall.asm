@@ -11,8 +11,9 @@ extern upcall_dispatch
 upcall_entry:
 	mov ebx, esp		; the frame (ebx is callee-saved in C)
 	and esp, -16		; an aligned stack for C
-	push ebx
-	call upcall_dispatch	; upcall_dispatch(frame)
+	mov eax, ebx		; upcall_dispatch(frame): in eax (-mregparm=3)
+	push ebx		; and on the stack, for gdb
+	call upcall_dispatch
 	mov eax, SV_OP_EVENT_RETURN
 	int 0x82		; does not return here
 
