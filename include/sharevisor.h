@@ -423,6 +423,7 @@ struct sv_sg {
 /* sg_register: what the list is for. */
 #define SV_SG_IN	1	/* buffers a peer fills (we receive into them) */
 #define SV_SG_OUT	2	/* buffers a peer drains (we offer data in them) */
+#define SV_SG_KEEP	0x100	/* or'ed in: the list stays after use (see below) */
 
 /* sg_xfer: which way the data goes. */
 #define SV_XFER_SEND	1	/* our buffers -> the peer's oldest SV_SG_IN list */
@@ -531,6 +532,14 @@ struct sv_share_status {
  *            bytes moved when a peer uses the list
  * The list is copied in; every buffer must be mapped (writable for
  * SV_SG_IN) now, and is checked again when used. Returns a handle (>= 0).
+ * A list is used once, by one transfer, and then it is gone; with
+ * SV_SG_KEEP or'ed into ecx it stays registered instead, re-armed by its
+ * owner: a kept list takes a transfer only while its length word is 0.
+ * The transfer writes the byte count there (never 0), which makes the
+ * list wait until the owner has taken the bytes and written 0 again, and
+ * moves it behind the owner's other lists of that kind, as if registered
+ * anew. A receive buffer posted once then serves every message, with no
+ * hypercall to post it again. SV_OP_SG_UNREGISTER ends a kept list.
  * SV_ENOENT: not held. SV_EINVAL: bad direction, no entries or too many,
  * an entry of length 0, more than SV_SG_MAX_BYTES in all. SV_EFAULT: the
  * array, a buffer or the length word is bad (a buffer wraps, is in the
@@ -540,7 +549,8 @@ struct sv_share_status {
  * all domains a stale handle can name a newer list of the caller's in
  * the same slot: forget a handle once its list is used or unregistered.
  *
- * SV_OP_SG_UNREGISTER: withdraw a list that has not been used.
+ * SV_OP_SG_UNREGISTER: withdraw a list that has not been used (or a
+ * kept list, used or not).
  *   ebx  IN  share id
  *   ecx  IN  handle
  * SV_ENOENT: no such list (never registered, already used, or already
@@ -562,7 +572,9 @@ struct sv_share_status {
  * Copies min(our total, their total) bytes in one pass, frame to frame:
  * a longer transfer is cut to the peer's list, and the return value says
  * how much went. Then writes that count to the peer's length word,
- * unregisters the list, and raises the peer's port. Returns the bytes
+ * unregisters the list (a kept list waits instead: SV_SG_KEEP), and
+ * raises the peer's port. The oldest list is the oldest armed one: a
+ * kept list whose length word is not 0 is passed over. Returns the bytes
  * moved. SV_ENOENT: the caller does not hold the share, or no such peer
  * (never was, or has left). SV_EAGAIN: the peer has no list of that kind
  * registered (try again after it registers one). SV_EINVAL: bad

@@ -14,6 +14,8 @@
  *     but its own guest frames and share frames;
  *   - (with the full scan) the run queue holds exactly the runnable
  *     domains;
+ *   - (with the full scan) every sg list whose translation is current
+ *     (share/sg.c) remembers the frames its buffers really have;
  *   - (with the full scan) each domain's event-port table binds to
  *     shares and devices exactly the ports its share peers, device
  *     ownerships and device waits use (kernel/ports.c).
@@ -138,6 +140,9 @@ static void full_scan(const char *after)
 			panic("invariant broken after %s: domain %u's ports bound to shares %#x are "
 			      "not those of its share peers", after, id,
 			      event_ports_bound(d->ports, PORT_SHARE, PORT_ANY_OBJECT));
+		if (d && !sg_lists_consistent(d))
+			panic("invariant broken after %s: an sg list of domain %u remembers "
+			      "frames its buffers no longer have", after, id);
 		if (d && !device_ports_consistent(d))
 			panic("invariant broken after %s: domain %u's ports bound to devices %#x are "
 			      "not those it owns or waits with", after, id,

@@ -14,6 +14,7 @@
 #include "x86.h"
 
 pde_t *kernel_pgdir;
+uint64_t unmap_epoch;
 
 /* A zeroed frame for a page table or directory, or NULL. */
 static void *alloc_table(void)
@@ -144,6 +145,7 @@ int page_unmap(pde_t *pgdir, uint32_t va, uint32_t *old_pa)
 		*old_pa = PTE_ADDR(*pte);
 	frame_mapped(PTE_ADDR(*pte) >> PAGE_SHIFT, -1);
 	*pte = 0;
+	unmap_epoch++;
 
 	/* A page table with nothing left in it goes back too, so that
 	 * mapping and unmapping (shares) never leaves frames behind. */
@@ -168,11 +170,16 @@ pte_t *page_lookup(pde_t *pgdir, uint32_t va)
 {
 	if (va >= KERNBASE)
 		return NULL;
-	pte_t *pte = walk(pgdir, va, false);
-	return pte && (*pte & PTE_P) ? pte : NULL;
+	/* walk(pgdir, va, false), written out: every guest copy comes here */
+	pde_t pde = pgdir[PDX(va)];
+	if (!(pde & PTE_P))
+		return NULL;
+	pte_t *pte = (pte_t *)P2V(PTE_ADDR(pde)) + PTX(va);
+	return *pte & PTE_P ? pte : NULL;
 }
 
-bool page_range_present(pde_t *pgdir, uint32_t va, uint32_t last, uint32_t flags)
+bool page_range_frames(pde_t *pgdir, uint32_t va, uint32_t last, uint32_t flags,
+		       uint32_t *frames)
 {
 	uint32_t need = flags | PTE_P;
 	/* Pages by number: page / 1024 is the directory index, page % 1024
@@ -184,13 +191,21 @@ bool page_range_present(pde_t *pgdir, uint32_t va, uint32_t last, uint32_t flags
 		if (!(pde & PTE_P))
 			return false;
 		const pte_t *pte = (const pte_t *)P2V(PTE_ADDR(pde)) + page % NPTENTRIES;
-		if (page == final)	/* one page: the common case of a short buffer */
-			return (*pte & need) == need;
+		if (page == final) {	/* one page: the common case of a short buffer */
+			if ((*pte & need) != need)
+				return false;
+			if (frames)
+				*frames = PTE_ADDR(*pte);
+			return true;
+		}
 		/* This table's pages of the range: up to its end or the range's. */
 		uint32_t n = MIN(final, page | (NPTENTRIES - 1)) - page + 1;
-		for (uint32_t i = 0; i < n; i++)
+		for (uint32_t i = 0; i < n; i++) {
 			if ((pte[i] & need) != need)
 				return false;
+			if (frames)
+				*frames++ = PTE_ADDR(pte[i]);
+		}
 		page += n;
 		if (page > final)
 			return true;
@@ -211,6 +226,7 @@ int page_protect(pde_t *pgdir, uint32_t va, uint32_t flags)
 	if (!pte)
 		return SV_ENOENT;
 	*pte = (*pte & ~(uint32_t)(PTE_W | PTE_U)) | (flags & (PTE_W | PTE_U));
+	unmap_epoch++;	/* it may have lost PTE_W or PTE_U */
 	if (is_current(pgdir))
 		invlpg(va);
 	return SV_OK;
@@ -231,6 +247,7 @@ void pgdir_unmap_all(pde_t *pgdir, void (*release)(uint32_t pa, void *arg), void
 			release(pa, arg);
 		}
 	}
+	unmap_epoch++;
 	if (is_current(pgdir))
 		write_cr3(V2P(pgdir));	/* flush the whole guest half */
 }

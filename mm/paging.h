@@ -12,6 +12,7 @@
 #define SV_PAGING_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef uint32_t pde_t;
@@ -30,6 +31,14 @@ typedef uint32_t pte_t;
 #define NPTENTRIES	1024
 
 extern pde_t *kernel_pgdir;	/* the hypervisor-only address space */
+
+/* Counts every removal of a guest mapping and every change of its rights
+ * (page_unmap, page_protect, pgdir_unmap_all). A translation of guest
+ * addresses to frames taken while it read E is still true while it
+ * reads E: mappings are only ever added in between, and a frame is freed
+ * only after its last mapping has gone. 64 bits, so that it never comes
+ * back to an old value. */
+extern uint64_t unmap_epoch;
 
 /* Build kernel_pgdir: the image with text and rodata read-only, a guard
  * page below the boot stack, all RAM below ram_end direct-mapped; then
@@ -57,9 +66,15 @@ int page_unmap(pde_t *pgdir, uint32_t va, uint32_t *old_pa);
 pte_t *page_lookup(pde_t *pgdir, uint32_t va);
 /* Is every page from the one holding va to the one holding last (both
  * below KERNBASE, va <= last) present, with every bit of flags (PTE_U,
- * PTE_W)? One directory entry per 4 MiB, then that table's entries in a
- * row, rather than a walk from the top for each page. */
-bool page_range_present(pde_t *pgdir, uint32_t va, uint32_t last, uint32_t flags);
+ * PTE_W)? If so and frames is not NULL, frames[i] gets the physical
+ * address of the i-th page. One directory entry per 4 MiB, then that
+ * table's entries in a row, rather than a walk from the top per page. */
+bool page_range_frames(pde_t *pgdir, uint32_t va, uint32_t last, uint32_t flags,
+		       uint32_t *frames);
+static inline bool page_range_present(pde_t *pgdir, uint32_t va, uint32_t last, uint32_t flags)
+{
+	return page_range_frames(pgdir, va, last, flags, NULL);
+}
 /* Frames used by the directory and the page tables of its guest half. */
 uint32_t pgdir_frames(pde_t *pgdir);
 /* Change the PTE_W/PTE_U flags of the mapping at va. SV_OK or SV_ENOENT. */

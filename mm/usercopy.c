@@ -23,12 +23,7 @@ void *guest_ptr(pde_t *pgdir, uint32_t va, bool write)
 
 int guest_range_check(pde_t *pgdir, uint32_t va, uint32_t len, bool write)
 {
-	if (len == 0)
-		return SV_OK;
-	if (va >= SV_GUEST_LIMIT || len > SV_GUEST_LIMIT - va)
-		return SV_EFAULT;	/* hypervisor half, or wraps */
-	return page_range_present(pgdir, va, va + len - 1, PTE_U | (write ? PTE_W : 0)) ?
-	       SV_OK : SV_EFAULT;
+	return guest_range_frames(pgdir, va, len, write, NULL);
 }
 
 /* Copy len bytes between guest va and hypervisor buf, page by page. */

@@ -14,9 +14,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "paging.h"
+#include "sharevisor.h"
 
 /* SV_OK if all of [va, va + len) is accessible (writable if write). */
 int guest_range_check(pde_t *pgdir, uint32_t va, uint32_t len, bool write);
+/* The same, and frames[i] (if not NULL) gets the physical address of the
+ * range's i-th page: GUEST_PAGES(va, len) of them. A caller may keep
+ * them while unmap_epoch (paging.h) does not move. */
+static inline int guest_range_frames(pde_t *pgdir, uint32_t va, uint32_t len, bool write,
+				     uint32_t *frames)
+{
+	if (len == 0)
+		return SV_OK;
+	if (va >= SV_GUEST_LIMIT || len > SV_GUEST_LIMIT - va)
+		return SV_EFAULT;	/* hypervisor half, or wraps */
+	return page_range_frames(pgdir, va, va + len - 1, PTE_U | (write ? PTE_W : 0), frames) ?
+	       SV_OK : SV_EFAULT;
+}
+#define GUEST_PAGES(va, len) \
+	((len) ? (((va) + (len) - 1) >> PAGE_SHIFT) - ((va) >> PAGE_SHIFT) + 1 : 0)
 /* The hypervisor's pointer to guest va (valid to the end of its page),
  * or NULL if that page is not accessible (writable, if write). */
 void *guest_ptr(pde_t *pgdir, uint32_t va, bool write);

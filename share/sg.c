@@ -18,14 +18,28 @@
 #include "share.h"
 #include "usercopy.h"
 
+/* The pages a list's buffers can span: an entry of length L spans at
+ * most L / PAGE_SIZE + 2 pages, so all of them at most this many. */
+#define SG_MAX_PAGES	(SV_SG_MAX_BYTES / PAGE_SIZE + 2 * SV_SG_MAX_ENTRIES)
+
 struct sg_list {		/* in use when its bit of in_use is set */
 	sv_share_t share;
 	uint32_t dir;		/* SV_SG_IN or SV_SG_OUT */
-	uint64_t seq;		/* registration order: the oldest is used first */
+	bool keep;		/* SV_SG_KEEP: used again once its length word is 0 */
+	int32_t handle;
+	uint64_t seq;		/* the oldest (lowest) is used first */
 	uint32_t len_va;	/* where the byte count goes */
 	uint32_t n;
 	uint32_t total;		/* bytes in all entries */
 	struct sv_sg e[SV_SG_MAX_ENTRIES];
+	/* The translation, taken when unmap_epoch read epoch: the frames
+	 * of e[0]'s pages, then e[1]'s, ...; the length word's page (two,
+	 * if it straddles). A transfer uses them without walking the page
+	 * tables, and without checking the pages again unless a mapping
+	 * has gone since (mm/paging.h). */
+	uint64_t epoch;
+	uint32_t frame[SG_MAX_PAGES];
+	uint32_t len_frame[2];
 };
 
 static struct sg_list lists[SV_MAX_DOMAINS][SV_MAX_SG_LISTS];
@@ -54,21 +68,24 @@ static uint64_t next_seq;
 #define HANDLE(slot, seq)	((int32_t)((((seq) & 0x07FFFFFFu) << 4) | (slot)))
 _Static_assert(SV_MAX_SG_LISTS == 16, "HANDLE keeps the slot in 4 bits");
 
-/* Are all the buffers mapped (writable, if write)? Checked when a list
- * comes in, and again when it is used: its pages may have been unmapped
- * since it was registered. */
-static bool buffers_ok(struct domain *d, const struct sv_sg *e, uint32_t n, bool write)
+/* Check that every buffer is mapped (writable, if write), and note the
+ * frame of each page, buffer after buffer, in frame[]. */
+static int32_t translate(pde_t *pgdir, const struct sv_sg *e, uint32_t n, bool write,
+			 uint32_t *frame)
 {
-	for (uint32_t i = 0; i < n; i++)
-		if (guest_range_check(d->pgdir, e[i].addr, e[i].len, write) != SV_OK)
-			return false;
-	return true;
+	for (uint32_t i = 0; i < n; i++) {
+		if (guest_range_frames(pgdir, e[i].addr, e[i].len, write, frame) != SV_OK)
+			return SV_EFAULT;
+		frame += GUEST_PAGES(e[i].addr, e[i].len);
+	}
+	return SV_OK;
 }
 
 /* Copy a guest's list in and check it: sizes first (SV_EINVAL), then
- * that every buffer is mapped, writable if write (SV_EFAULT). */
+ * that every buffer is mapped, writable if write (SV_EFAULT), noting
+ * its frames. */
 static int32_t fetch_list(struct domain *d, uint32_t list_va, uint32_t count, bool write,
-			  struct sv_sg *e, uint32_t *total)
+			  struct sv_sg *e, uint32_t *total, uint32_t *frame)
 {
 	if (count == 0 || count > SV_SG_MAX_ENTRIES)
 		return SV_EINVAL;
@@ -83,45 +100,89 @@ static int32_t fetch_list(struct domain *d, uint32_t list_va, uint32_t count, bo
 	}
 	if (sum > SV_SG_MAX_BYTES)
 		return SV_EINVAL;
-	if (!buffers_ok(d, e, count, write))
-		return SV_EFAULT;
 	*total = (uint32_t)sum;
-	return SV_OK;
+	return translate(d->pgdir, e, count, write, frame);
+}
+
+/* Take l's translation (again): false if a buffer or the length word is
+ * no longer mapped as it must be. */
+static bool list_translate(const struct domain *t, struct sg_list *l)
+{
+	if (translate(t->pgdir, l->e, l->n, l->dir == SV_SG_IN, l->frame) != SV_OK ||
+	    guest_range_frames(t->pgdir, l->len_va, 4, true, l->len_frame) != SV_OK)
+		return false;
+	l->epoch = unmap_epoch;
+	return true;
+}
+
+/* Are l's frames still those of its buffers? If a mapping has gone
+ * anywhere since they were taken, they are taken again. */
+static bool list_current(const struct domain *t, struct sg_list *l)
+{
+	return l->epoch == unmap_epoch || list_translate(t, l);
+}
+
+/* Read or write l's length word through its frames (it may straddle
+ * two pages). l must be current. */
+static void length_word(const struct sg_list *l, uint32_t *v, bool write)
+{
+	uint32_t off = l->len_va & (PAGE_SIZE - 1);
+	uint8_t *w = (uint8_t *)P2V(l->len_frame[0]) + off;
+
+	if (off <= PAGE_SIZE - sizeof(*v)) {	/* in one page: a plain load or store */
+		/* x86 loads and stores words at any alignment */
+		typedef uint32_t __attribute__((aligned(1), may_alias)) any_u32;
+		if (write)
+			*(any_u32 *)w = *v;
+		else
+			*v = *(any_u32 *)w;
+		return;
+	}
+	uint8_t *b = (uint8_t *)v;
+	for (uint32_t i = 0; i < sizeof(*v); i++) {
+		uint8_t *g = off + i < PAGE_SIZE ? w + i :
+			     (uint8_t *)P2V(l->len_frame[1]) + (off + i - PAGE_SIZE);
+		if (write)
+			*g = b[i];
+		else
+			b[i] = *g;
+	}
 }
 
 int32_t sg_register(struct domain *d, uint32_t id, uint32_t dir, uint32_t list_va,
 		    uint32_t count, uint32_t len_va)
 {
-	struct sv_sg e[SV_SG_MAX_ENTRIES];
-	uint32_t total;
-
 	struct share *s = share_held(d, id, NULL);
 	if (!s)
 		return SV_ENOENT;
-	if (dir != SV_SG_IN && dir != SV_SG_OUT)
+	uint32_t kind = dir & ~(uint32_t)SV_SG_KEEP;
+	if (kind != SV_SG_IN && kind != SV_SG_OUT)
 		return SV_EINVAL;
-	int32_t rc = fetch_list(d, list_va, count, dir == SV_SG_IN, e, &total);
+	uint32_t free_slots = ~in_use[d->id] & ((1u << SV_MAX_SG_LISTS) - 1);
+	uint32_t slot = free_slots ? (uint32_t)__builtin_ctz(free_slots) : 0;	/* the lowest */
+	/* Filled in place, field by field (a compound literal would zero
+	 * all of it first), and marked in use only once it is good. With
+	 * no free slot, the checks still run (their errors come first), on
+	 * a list that is then dropped. */
+	struct sg_list none;
+	struct sg_list *l = free_slots ? &lists[d->id][slot] : &none;
+	int32_t rc = fetch_list(d, list_va, count, kind == SV_SG_IN, l->e, &l->total, l->frame);
 	if (rc != SV_OK)
 		return rc;
-	if (guest_range_check(d->pgdir, len_va, 4, true) != SV_OK)
+	if (guest_range_frames(d->pgdir, len_va, 4, true, l->len_frame) != SV_OK)
 		return SV_EFAULT;
-	uint32_t free_slots = ~in_use[d->id] & ((1u << SV_MAX_SG_LISTS) - 1);
-	if (free_slots) {
-		uint32_t slot = (uint32_t)__builtin_ctz(free_slots);	/* the lowest */
-		struct sg_list *l = &lists[d->id][slot];
-		/* Field by field: a compound literal would zero all 16
-		 * entries first, and only the first count are ever read. */
-		in_use[d->id] |= (uint16_t)(1u << slot);
-		l->share = s->id;
-		l->dir = dir;
-		l->seq = ++next_seq;
-		l->len_va = len_va;
-		l->n = count;
-		l->total = total;
-		memcpy(l->e, e, count * sizeof(e[0]));
-		return HANDLE(slot, l->seq);
-	}
-	return SV_ENOSPC;
+	if (!free_slots)
+		return SV_ENOSPC;
+	in_use[d->id] |= (uint16_t)(1u << slot);
+	l->share = s->id;
+	l->dir = kind;
+	l->keep = dir & SV_SG_KEEP;
+	l->seq = ++next_seq;
+	l->handle = HANDLE(slot, l->seq);
+	l->len_va = len_va;
+	l->n = count;
+	l->epoch = unmap_epoch;
+	return l->handle;
 }
 
 int32_t sg_unregister(struct domain *d, uint32_t id, uint32_t handle)
@@ -130,7 +191,7 @@ int32_t sg_unregister(struct domain *d, uint32_t id, uint32_t handle)
 	struct sg_list *l = &lists[d->id][handle % SV_MAX_SG_LISTS];
 	if (!s || handle > INT32_MAX || !list_used(d->id, handle % SV_MAX_SG_LISTS) ||
 	    l->share != s->id ||
-	    HANDLE(handle % SV_MAX_SG_LISTS, l->seq) != (int32_t)handle)
+	    l->handle != (int32_t)handle)
 		return SV_ENOENT;
 	list_free(d->id, l);
 	return SV_OK;
@@ -143,43 +204,99 @@ void sg_remove_all(const struct domain *d, const struct share *s)
 			list_free(d->id, &lists[d->id][slot]);
 }
 
-/* The oldest list of domain t for share s in direction dir, or NULL. */
+/* The invariant checker's view: the frames of every list whose
+ * translation is current are what a fresh walk of the page tables finds. */
+bool sg_lists_consistent(const struct domain *d)
+{
+	for (uint32_t m = in_use[d->id]; m; m &= m - 1) {
+		const struct sg_list *l = &lists[d->id][__builtin_ctz(m)];
+		if (l->epoch != unmap_epoch)
+			continue;	/* stale: taken again before any use */
+		struct sg_list fresh = *l;
+		uint32_t pages = 0;
+		for (uint32_t i = 0; i < l->n; i++)
+			pages += GUEST_PAGES(l->e[i].addr, l->e[i].len);
+		if (!list_translate(d, &fresh) ||
+		    memcmp(fresh.frame, l->frame, pages * sizeof(l->frame[0])) != 0 ||
+		    memcmp(fresh.len_frame, l->len_frame,
+			   GUEST_PAGES(l->len_va, 4) * sizeof(l->len_frame[0])) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Can l take a transfer now? A kept list can while its length word is
+ * 0 (its owner has taken the last transfer's bytes). One whose pages have
+ * gone counts as ready, so that the transfer finds it bad. */
+static bool armed(const struct domain *t, struct sg_list *l)
+{
+	uint32_t len;
+	if (!l->keep || !list_current(t, l))
+		return true;
+	length_word(l, &len, false);
+	return len == 0;
+}
+
+/* The oldest armed list of domain t for share s in direction dir, or NULL. */
 static struct sg_list *oldest(const struct domain *t, const struct share *s, uint32_t dir)
 {
 	struct sg_list *best = NULL;
 	for (uint32_t m = in_use[t->id]; m; m &= m - 1) {	/* each used slot */
 		struct sg_list *l = &lists[t->id][__builtin_ctz(m)];
-		if (l->share == s->id && l->dir == dir && (!best || l->seq < best->seq))
+		if (l->share == s->id && l->dir == dir && (!best || l->seq < best->seq) &&
+		    armed(t, l))
 			best = l;
 	}
 	return best;
 }
 
-/* Copy bytes from the buffers src[] in one address space to dst[] in
- * another, chunk by chunk: each chunk ends at the end of a buffer or of a
- * page on either side, and goes straight from frame to frame. Every
- * buffer has been checked, so guest_ptr cannot fail here. */
-static void copy_sg(pde_t *src_pd, const struct sv_sg *src, pde_t *dst_pd,
-		    const struct sv_sg *dst, uint32_t bytes)
-{
-	uint32_t si = 0, soff = 0, di = 0, doff = 0;
+/* A place in a list: entry e, offset off into it, and frame, the frame
+ * of the page that holds that byte (a list's frames run entry by entry,
+ * page by page, as translate() noted them). */
+struct cursor {
+	const struct sv_sg *e;
+	const uint32_t *frame;
+	uint32_t off;
+};
 
+/* Bytes from c to the end of its entry or of its page, whichever is first. */
+static uint32_t cursor_room(const struct cursor *c)
+{
+	uint32_t va = c->e->addr + c->off;
+	return MIN(c->e->len - c->off, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+}
+
+static uint8_t *cursor_ptr(const struct cursor *c)
+{
+	return (uint8_t *)P2V(*c->frame) + ((c->e->addr + c->off) & (PAGE_SIZE - 1));
+}
+
+/* Move c on by n <= cursor_room(c) bytes: maybe onto the next page, or
+ * the next entry (whose first page is the next frame). */
+static void cursor_advance(struct cursor *c, uint32_t n)
+{
+	c->off += n;
+	if (c->off == c->e->len) {
+		c->e++;
+		c->off = 0;
+		c->frame++;
+	} else if (((c->e->addr + c->off) & (PAGE_SIZE - 1)) == 0) {
+		c->frame++;
+	}
+}
+
+/* Copy bytes from one list's buffers to another's, chunk by chunk: each
+ * chunk ends at the end of a buffer or of a page on either side, and goes
+ * straight from frame to frame through the direct map. */
+static void copy_sg(struct cursor src, struct cursor dst, uint32_t bytes)
+{
 	while (bytes > 0) {
-		uint32_t sva = src[si].addr + soff, dva = dst[di].addr + doff;
-		uint32_t chunk = MIN(bytes, MIN(src[si].len - soff, dst[di].len - doff));
-		chunk = MIN(chunk, PAGE_SIZE - (sva & (PAGE_SIZE - 1)));
-		chunk = MIN(chunk, PAGE_SIZE - (dva & (PAGE_SIZE - 1)));
+		uint32_t chunk = MIN(bytes, MIN(cursor_room(&src), cursor_room(&dst)));
 		/* memmove: both sides may be the same share pages */
-		memmove(guest_ptr(dst_pd, dva, true), guest_ptr(src_pd, sva, false), chunk);
+		memmove(cursor_ptr(&dst), cursor_ptr(&src), chunk);
+		cursor_advance(&src, chunk);
+		cursor_advance(&dst, chunk);
 		bytes -= chunk;
-		if ((soff += chunk) == src[si].len) {
-			si++;
-			soff = 0;
-		}
-		if ((doff += chunk) == dst[di].len) {
-			di++;
-			doff = 0;
-		}
 	}
 }
 
@@ -187,6 +304,7 @@ int32_t sg_xfer(struct domain *d, uint32_t id, uint32_t dir, uint32_t peer_id,
 		uint32_t list_va, uint32_t count)
 {
 	struct sv_sg mine[SV_SG_MAX_ENTRIES];
+	uint32_t my_frames[SG_MAX_PAGES];
 	uint32_t my_total;
 
 	struct share *s = share_held(d, id, NULL);
@@ -197,7 +315,7 @@ int32_t sg_xfer(struct domain *d, uint32_t id, uint32_t dir, uint32_t peer_id,
 	if (peer_id >= SV_SHARE_MAX_PEERS || !s->peers[peer_id].used)
 		return SV_ENOENT;
 	bool sending = dir == SV_XFER_SEND;
-	int32_t rc = fetch_list(d, list_va, count, !sending, mine, &my_total);
+	int32_t rc = fetch_list(d, list_va, count, !sending, mine, &my_total, my_frames);
 	if (rc != SV_OK)
 		return rc;
 
@@ -206,21 +324,24 @@ int32_t sg_xfer(struct domain *d, uint32_t id, uint32_t dir, uint32_t peer_id,
 	struct sg_list *theirs = oldest(t, s, sending ? SV_SG_IN : SV_SG_OUT);
 	if (!theirs)
 		return SV_EAGAIN;
-	if (!buffers_ok(t, theirs->e, theirs->n, sending) ||
-	    guest_range_check(t->pgdir, theirs->len_va, 4, true) != SV_OK) {
+	if (!list_current(t, theirs)) {
 		list_free(t->id, theirs);	/* it went bad (unmapped): it can never be used */
 		return SV_EFAULT;
 	}
 
 	uint32_t bytes = MIN(my_total, theirs->total);
+	struct cursor me = { mine, my_frames, 0 }, them = { theirs->e, theirs->frame, 0 };
 	PROFILE_STAGE(PROF_COPY);
 	if (sending)
-		copy_sg(d->pgdir, mine, t->pgdir, theirs->e, bytes);
+		copy_sg(me, them, bytes);
 	else
-		copy_sg(t->pgdir, theirs->e, d->pgdir, mine, bytes);
+		copy_sg(them, me, bytes);
 
-	copy_to_guest(t->pgdir, theirs->len_va, &bytes, sizeof(bytes));	/* checked above */
-	list_free(t->id, theirs);
+	length_word(theirs, &bytes, true);
+	if (theirs->keep)
+		theirs->seq = ++next_seq;	/* kept: to the back of the queue */
+	else
+		list_free(t->id, theirs);
 	PROFILE_STAGE(PROF_NOTIFY);
 	share_notify(s, p);
 	PROFILE_STAGE(PROF_HANDLER);

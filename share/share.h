@@ -70,5 +70,8 @@ int32_t sg_unregister(struct domain *d, uint32_t id, uint32_t handle);
 int32_t sg_xfer(struct domain *d, uint32_t id, uint32_t dir, uint32_t peer_id,
 		uint32_t list_va, uint32_t count);
 void sg_remove_all(const struct domain *d, const struct share *s);
+/* For the invariant checker: each registered list's remembered frames
+ * are still its buffers' (share/sg.c). */
+bool sg_lists_consistent(const struct domain *d);
 
 #endif /* SV_SHARE_H */

@@ -284,6 +284,7 @@ int page_unmap(pde_t *pgdir, uint32_t va, uint32_t *old_pa)
 	if (guest_or_share(PTE_ADDR(*pte) >> PAGE_SHIFT))
 		frame_mapped(PTE_ADDR(*pte) >> PAGE_SHIFT, -1);
 	*pte = 0;
+	unmap_epoch++;	/* as mm/paging.c does: cached translations go stale */
 	struct fake_as *as = as_of(pgdir);
 	if (--as->present[va >> 22] == 0)
 		as->busy[va >> 27] &= ~(1u << (va >> 22) % 32);
@@ -298,14 +299,19 @@ pte_t *page_lookup(pde_t *pgdir, uint32_t va)
 	return pte && (*pte & PTE_P) ? pte : NULL;
 }
 
+uint64_t unmap_epoch;
+
 /* The reference version, a lookup per page (mm/paging.c's reads each
  * table once). */
-bool page_range_present(pde_t *pgdir, uint32_t va, uint32_t last, uint32_t flags)
+bool page_range_frames(pde_t *pgdir, uint32_t va, uint32_t last, uint32_t flags,
+		       uint32_t *frames)
 {
 	for (uint32_t page = va & ~(PAGE_SIZE - 1); ; page += PAGE_SIZE) {
 		pte_t *pte = page_lookup(pgdir, page);
 		if (!pte || (*pte & flags) != flags)
 			return false;
+		if (frames)
+			*frames++ = PTE_ADDR(*pte);
 		if (page == (last & ~(PAGE_SIZE - 1)))
 			return true;
 	}
@@ -379,6 +385,7 @@ static void release_memory(struct domain *d)
 		as->present[t] = 0;
 	}
 	memset(as->busy, 0, sizeof(as->busy));
+	unmap_epoch++;
 	d->pgdir = NULL;
 	d->pages = 0;
 }

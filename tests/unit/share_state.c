@@ -52,5 +52,5 @@ bool share_state_has_list(uint32_t dom, uint32_t handle)
 {
 	const struct sg_list *l = &lists[dom % SV_MAX_DOMAINS][handle % SV_MAX_SG_LISTS];
 	return list_used(dom % SV_MAX_DOMAINS, handle % SV_MAX_SG_LISTS) &&
-	       HANDLE(handle % SV_MAX_SG_LISTS, l->seq) == (int32_t)handle;
+	       l->handle == (int32_t)handle;
 }
