@@ -16,14 +16,7 @@
 #include "share.h"
 #include "x86.h"
 
-static struct domain domains[SV_MAX_DOMAINS];
-
-struct domain *domain_get(uint32_t id)
-{
-	if (id >= SV_MAX_DOMAINS || domains[id].state == DOM_UNUSED)
-		return NULL;
-	return &domains[id];
-}
+struct domain domains[SV_MAX_DOMAINS];
 
 struct domain *domain_alloc(uint32_t id)
 {
@@ -33,11 +26,6 @@ struct domain *domain_alloc(uint32_t id)
 	memset(d, 0, sizeof(*d));
 	d->id = (sv_domid_t)id;
 	return d;
-}
-
-bool domain_alive(const struct domain *d)
-{
-	return d->state == DOM_RUNNABLE || d->state == DOM_BLOCKED;
 }
 
 int domains_alive(void)

@@ -57,10 +57,25 @@ static inline bool event_ready(const struct domain *d)
 	return (d->shared->event_pending & ~d->shared->event_mask) != 0;
 }
 
-/* kernel/domain.c */
-struct domain *domain_get(uint32_t id);		/* any state but UNUSED, or NULL */
+/* kernel/domain.c. domain_get and domain_alive are on every path
+ * between domains, so they are inline. */
+extern struct domain domains[SV_MAX_DOMAINS];
+
+/* Any state but UNUSED, or NULL. */
+static inline struct domain *domain_get(uint32_t id)
+{
+	if (id >= SV_MAX_DOMAINS || domains[id].state == DOM_UNUSED)
+		return NULL;
+	return &domains[id];
+}
+
+/* RUNNABLE or BLOCKED. */
+static inline bool domain_alive(const struct domain *d)
+{
+	return d->state == DOM_RUNNABLE || d->state == DOM_BLOCKED;
+}
+
 struct domain *domain_alloc(uint32_t id);	/* claim slot id, or NULL */
-bool domain_alive(const struct domain *d);	/* RUNNABLE or BLOCKED */
 void domain_exit(struct domain *d, int32_t status);
 /* Kill d. tf: its registers if it faulted (printed), or NULL; why: a
  * full sentence for the log; fate: a few words for the final report. */

@@ -137,8 +137,8 @@ static void full_scan(const char *after)
 			      after, id, queued ? "in" : "not in",
 			      d && d->state == DOM_RUNNABLE ? "runnable" : "not runnable");
 		if (d && !share_ports_consistent(d))
-			panic("invariant broken after %s: domain %u's ports bound to shares %#x are "
-			      "not those of its share peers", after, id,
+			panic("invariant broken after %s: domain %u's ports bound to shares %#x "
+			      "(or the shares' held masks) are not those of its share peers", after, id,
 			      event_ports_bound(d->ports, PORT_SHARE, PORT_ANY_OBJECT));
 		if (d && !sg_lists_consistent(d))
 			panic("invariant broken after %s: an sg list of domain %u remembers "

@@ -29,10 +29,16 @@ void *memmove(void *dst, const void *src, size_t n)
 	return dst;
 }
 
+/* Four bytes a step, then the rest: rep stosb alone was one step a byte
+ * (make bench's 9P read zeroed structures that way, 800 steps a read). */
 void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
-	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	uint32_t word = (uint8_t)c * 0x01010101u;
+	size_t count = n / 4;
+	__asm__ volatile("rep stosl" : "+D"(d), "+c"(count) : "a"(word) : "memory");
+	count = n % 4;
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(count) : "a"(word) : "memory");
 	return dst;
 }
 

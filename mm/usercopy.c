@@ -13,14 +13,6 @@
  * may not name. */
 _Static_assert(SV_GUEST_LIMIT == KERNBASE, "the guest limit is the hypervisor's base");
 
-void *guest_ptr(pde_t *pgdir, uint32_t va, bool write)
-{
-	pte_t *pte = page_lookup(pgdir, va);
-	if (!pte || !(*pte & PTE_U) || (write && !(*pte & PTE_W)))
-		return NULL;
-	return (uint8_t *)P2V(PTE_ADDR(*pte)) + (va & (PAGE_SIZE - 1));
-}
-
 int guest_range_check(pde_t *pgdir, uint32_t va, uint32_t len, bool write)
 {
 	return guest_range_frames(pgdir, va, len, write, NULL);
@@ -45,7 +37,7 @@ static void copy_pages(pde_t *pgdir, uint32_t va, uint8_t *buf, uint32_t len, bo
 /* Check, then copy. Most copies (an sg list, an upcall frame, a length
  * word) lie within one page: then one lookup both checks the page and
  * finds it, instead of a check and then a second walk to copy. */
-static int copy_checked(pde_t *pgdir, uint32_t va, uint8_t *buf, uint32_t len, bool to_guest)
+int copy_checked(pde_t *pgdir, uint32_t va, uint8_t *buf, uint32_t len, bool to_guest)
 {
 	if (len > 0 && len <= PAGE_SIZE - (va & (PAGE_SIZE - 1)) && va < SV_GUEST_LIMIT) {
 		uint8_t *g = guest_ptr(pgdir, va, to_guest);
@@ -63,12 +55,3 @@ static int copy_checked(pde_t *pgdir, uint32_t va, uint8_t *buf, uint32_t len, b
 	return rc;
 }
 
-int copy_from_guest(pde_t *pgdir, void *dst, uint32_t src_va, uint32_t len)
-{
-	return copy_checked(pgdir, src_va, dst, len, false);
-}
-
-int copy_to_guest(pde_t *pgdir, uint32_t dst_va, const void *src, uint32_t len)
-{
-	return copy_checked(pgdir, dst_va, (uint8_t *)src, len, true);
-}

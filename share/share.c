@@ -31,8 +31,10 @@ static struct share *share_lookup(uint32_t id)
 struct share *share_held(struct domain *d, uint32_t id, struct peer **self)
 {
 	struct share *s = share_lookup(id);
-	if (!s)
+	if (!s || !(s->held & (1u << d->id)))
 		return NULL;
+	if (!self)
+		return s;
 	for (uint32_t p = 0; p < SV_SHARE_MAX_PEERS; p++) {
 		if (s->peers[p].used && s->peers[p].dom == d->id) {
 			if (self)
@@ -53,7 +55,8 @@ void share_notify(struct share *s, const struct peer *p)
 
 /* A peer's port is bound to its share in the domain's port table
  * (kernel/ports.c) from share_get to leave: each share d holds has
- * exactly its peer's port there, and no other port is bound to a share. */
+ * exactly its peer's port there, and no other port is bound to a share.
+ * And a share's held mask has d's bit exactly while d is a peer. */
 bool share_ports_consistent(const struct domain *d)
 {
 	uint32_t all = 0;
@@ -63,6 +66,8 @@ bool share_ports_consistent(const struct domain *d)
 		for (uint32_t p = 0; p < SV_SHARE_MAX_PEERS; p++)
 			if (s->used && s->peers[p].used && s->peers[p].dom == d->id)
 				ports |= 1u << s->peers[p].port;
+		if (s->used && !ports != !(s->held & (1u << d->id)))
+			return false;	/* held says otherwise than the peers */
 		if (s->used && ports != event_ports_bound(d->ports, PORT_SHARE, (uint32_t)s->id))
 			return false;
 		all |= ports;
@@ -176,6 +181,7 @@ int32_t share_get(struct domain *d, uint32_t id, uint32_t port)
 	for (uint32_t p = 0; p < SV_SHARE_MAX_PEERS; p++) {
 		if (!s->peers[p].used) {	/* the lowest free peer id */
 			s->peers[p] = (struct peer){ .used = true, .dom = d->id, .port = port };
+			s->held |= 1u << d->id;
 			event_bind(d->ports, port, PORT_SHARE, (uint32_t)s->id);
 			return (int32_t)p;
 		}
@@ -204,6 +210,7 @@ static void leave(struct domain *d, struct share *s, struct peer *p)
 	watch_remove_all(d, s);
 	sg_remove_all(d, s);
 	p->used = false;
+	s->held &= ~(1u << d->id);
 	event_unbind(d->ports, p->port, PORT_SHARE, (uint32_t)s->id);
 	watch_fire(s, 0);
 	free_if_unused(s);

@@ -34,6 +34,7 @@ struct share {
 	sv_share_t id;		/* slot + SV_MAX_SHARES * generation */
 	uint32_t first_pfn, npages;
 	uint32_t granted;	/* bit d: domain d may get it */
+	uint32_t held;		/* bit d: domain d is a peer (a quick share_held) */
 	struct peer peers[SV_SHARE_MAX_PEERS];
 };
 

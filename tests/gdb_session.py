@@ -141,8 +141,8 @@ def check(out, log, qemu_rc):
                    "sv-watches lacks domain %s's watch at offset %d" % (dom, off))
     expect("4 watches" in watches, "sv-watches does not count 4 watches")
     sg = s.get("sv-sg", "")
-    ping_lists = re.findall(r"^domain 1 \(ping\): share 32 in handle 0x[0-9a-f]+ seq \d+, "
-                            r"4096 bytes: 0x[0-9a-f]+\+4096$", sg, re.M)
+    ping_lists = re.findall(r"^domain 1 \(ping\): share 32 in handle 0x[0-9a-f]+ #\d+, "
+                            r"4096 bytes in 1 segment: 0x[0-9a-f]+\+4096$", sg, re.M)
     expect(len(ping_lists) == 8, "sv-sg shows %d of ping's 8 receive buffers" % len(ping_lists))
     expect(re.search(r"^domain 2 \(pong\): share 32 in ", sg, re.M), "sv-sg shows no list of pong")
     events = s.get("sv-events", "")

@@ -14,7 +14,10 @@
 #include "memmap.h"
 #include "share.h"
 
-static struct domain fake_doms[FAKE_NDOMS];
+/* Named as kernel/domain.c's table, which domain.h's inline domain_get
+ * reads; only the first FAKE_NDOMS are ever used. */
+struct domain domains[SV_MAX_DOMAINS];
+_Static_assert(FAKE_NDOMS <= SV_MAX_DOMAINS, "the fake domains fit the table");
 uint32_t fake_raises_ignored;
 uint32_t fake_bad_phys;
 uint32_t fake_share_ptes_at_death;
@@ -113,7 +116,7 @@ const char *fake_check_frames(uint32_t *pfn)
 
 	memset(maps, 0, sizeof(maps));
 	for (uint32_t id = 0; id < FAKE_NDOMS; id++) {
-		if (!fake_doms[id].pgdir)	/* released: nothing mapped */
+		if (!domains[id].pgdir)	/* released: nothing mapped */
 			continue;
 		for (uint32_t t = 0; t < GUEST_TABLES; t++) {
 			if (!spaces[id].busy[t / 32]) {
@@ -149,7 +152,7 @@ const char *fake_check_frames(uint32_t *pfn)
 			if (f->owner != DOMID_NONE || f->refcount || maps[*pfn])
 				return "free, but owned, referenced or mapped";
 		} else if (f->type == FRAME_GUEST) {
-			if (f->owner >= FAKE_NDOMS || !domain_alive(&fake_doms[f->owner]))
+			if (f->owner >= FAKE_NDOMS || !domain_alive(&domains[f->owner]))
 				return "a guest frame whose owner is gone (leaked)";
 			if (maps[*pfn] != 1)
 				return "a guest frame not mapped exactly once";
@@ -172,26 +175,14 @@ struct domain *fake_dom(uint32_t id)
 {
 	if (id >= FAKE_NDOMS)
 		fatal("no fake domain %u", id);
-	return &fake_doms[id];
-}
-
-struct domain *domain_get(uint32_t id)
-{
-	if (id >= FAKE_NDOMS || fake_doms[id].state == DOM_UNUSED)
-		return NULL;
-	return &fake_doms[id];
-}
-
-bool domain_alive(const struct domain *d)
-{
-	return d->state == DOM_RUNNABLE || d->state == DOM_BLOCKED;
+	return &domains[id];
 }
 
 static uint32_t index_of(const struct domain *d)
 {
-	if (d < fake_doms || d >= fake_doms + FAKE_NDOMS)
+	if (d < domains || d >= domains + FAKE_NDOMS)
 		fatal("a struct domain that is not one of the fake domains: %p", (const void *)d);
-	return (uint32_t)(d - fake_doms);
+	return (uint32_t)(d - domains);
 }
 
 void event_raise(struct domain *d, uint32_t port)
@@ -228,7 +219,7 @@ void fake_raises_clear(void)
 static struct fake_as *as_of(pde_t *pgdir)
 {
 	for (uint32_t i = 0; i < FAKE_NDOMS; i++)
-		if (pgdir == (pde_t *)&spaces[i] && fake_doms[i].pgdir == pgdir)
+		if (pgdir == (pde_t *)&spaces[i] && domains[i].pgdir == pgdir)
 			return &spaces[i];
 	fatal("page table operation on pgdir %p, which no live fake domain has", (void *)pgdir);
 }
@@ -339,7 +330,7 @@ void fake_domain_start(uint32_t id)
 {
 	if (id >= FAKE_NDOMS)
 		fatal("no fake domain %u", id);
-	struct domain *d = &fake_doms[id];
+	struct domain *d = &domains[id];
 	if (d->state != DOM_UNUSED && domain_alive(d))
 		fatal("domain %u is already running", id);
 	memset(d, 0, sizeof(*d));
@@ -392,9 +383,9 @@ static void release_memory(struct domain *d)
 
 void fake_domain_die(uint32_t id)
 {
-	if (id >= FAKE_NDOMS || !domain_alive(&fake_doms[id]))
+	if (id >= FAKE_NDOMS || !domain_alive(&domains[id]))
 		fatal("domain %u is not running", id);
-	struct domain *d = &fake_doms[id];
+	struct domain *d = &domains[id];
 	/* The order of kernel/domain.c's domain_end. */
 	share_domain_dies(d);
 	d->state = DOM_KILLED;
@@ -421,8 +412,8 @@ void fake_init(void)
 void fake_fini(void)
 {
 	for (uint32_t id = 0; id < FAKE_NDOMS; id++)
-		if (fake_doms[id].pgdir)
-			release_memory(&fake_doms[id]);
+		if (domains[id].pgdir)
+			release_memory(&domains[id]);
 	ASAN_UNPOISON_MEMORY_REGION(arena, FAKE_PHYS_BYTES);
 	free(arena);
 	free(table);

@@ -33,6 +33,8 @@ const char *share_state_leftover(void)
 			return "a domain's watch count";
 		if (in_use[d])
 			return "an sg list";
+		if (queue_head[d] || queue_tail[d])
+			return "an sg queue";
 	}
 	return NULL;
 }

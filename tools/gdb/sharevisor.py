@@ -11,7 +11,7 @@ they work wherever the machine is stopped (hypervisor or guest code):
   sv-domains           the domain table: id, name, state, pages, current
   sv-shares            shares: id, pages, first frame, peers and mappings
   sv-watches           address watches: domain, share, offset, counter
-  sv-sg                registered sg lists: domain, share, dir, handle, bytes
+  sv-sg                registered sg lists, oldest first: domain, share, dir, handle, bytes
   sv-events            each live domain's pending and masked event ports
   sv-devices           passthrough devices: owner, slice, queue, I/O bitmap
   sv-fpu               each live domain's saved FPU control and status words
@@ -259,29 +259,36 @@ domain's counter address (share/watch.c's pool)."""
 
 
 class SgLists(gdb.Command):
-    """sv-sg: every registered scatter-gather list (share/sg.c's lists):
-domain, share, direction, handle, sequence number, entries, bytes."""
+    """sv-sg: every registered scatter-gather list (share/sg.c's lists), each
+domain's in its queue order, the next a transfer fills first: domain, share,
+direction (kept, for SV_SG_KEEP), handle, place in the queue, bytes, entries,
+and for a kept list whether it is armed (its length word 0)."""
 
     def __init__(self):
         super().__init__("sv-sg", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
         lists = table("'sg.c'::lists")
-        in_use = table("'sg.c'::in_use")      # bit slot: lists[dom][slot] is registered
+        head = table("'sg.c'::queue_head")  # slot + 1 of each domain's oldest, 0: none
         ndom = int(lists.type.sizeof // lists[0].type.sizeof)
         nslot = int(lists[0].type.sizeof // lists[0][0].type.sizeof)
-        used = sorted((dom, int(lists[dom][slot]["seq"]), slot)
-                      for dom in range(ndom) for slot in range(nslot)
-                      if int(in_use[dom]) >> slot & 1)
-        for dom, seq, slot in used:        # each domain's oldest first: the next filled
-            l = lists[dom][slot]
-            handle = ((seq & 0x07FFFFFF) << 4) | slot      # HANDLE() in sg.c
-            entries = ", ".join("0x%x+%d" % (int(l["e"][k]["addr"]), int(l["e"][k]["len"]))
-                                for k in range(int(l["n"])))
-            print("domain %d (%s): share %d %s handle 0x%x seq %d, %d bytes: %s"
-                  % (dom, domain_name(dom), int(l["share"]), sg_dir(int(l["dir"])),
-                     handle, seq, int(l["total"]), entries))
-        print("%d lists" % len(used))
+        count = 0
+        for dom in range(ndom):
+            link, place = int(head[dom]), 1
+            while link and place <= nslot:
+                l = lists[dom][link - 1]
+                entries = ", ".join("0x%x+%d" % (int(l["e"][k]["addr"]), int(l["e"][k]["len"]))
+                                    for k in range(int(l["n"])))
+                kind = sg_dir(int(l["dir"]))
+                if bool(l["keep"]):
+                    kind += " kept"
+                nseg = int(l["nseg"])
+                print("domain %d (%s): share %d %s handle 0x%x #%d, %d bytes in %d segment%s: %s"
+                      % (dom, domain_name(dom), int(l["share"]), kind,
+                         int(l["handle"]) & 0xFFFFFFFF, place, int(l["total"]),
+                         nseg, "" if nseg == 1 else "s", entries))
+                link, place, count = int(l["next"]), place + 1, count + 1
+        print("%d lists" % count)
 
 
 def sg_dir(d):
