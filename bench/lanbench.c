@@ -20,6 +20,8 @@
  *               first instruction of echo's upcall handler (echo blocked
  *               with SV_OP_BLOCK on a watch of that offset: ping sets
  *               latency_phase first, so that echo stops waiting masked).
+ *               Ping rings and waits for the ack in one hypercall
+ *               (SV_TRIGGER_WAIT), so the CPU goes to echo from there.
  *
  * size=N (ping): only the round trips of N bytes, nothing else; make
  * bench boots the profiling build that way to break rtt_64 down by stage.
@@ -141,8 +143,14 @@ static int ping(void)
 	}
 	for (uint32_t r = 0; r < rounds && !only; r++) {
 		ctl->t0 = rdtsc();
-		sv_trigger(share, OFF_PING);
-		wait_watch(&ack_counter);
+		/* Ring echo and wait for its ack in one hypercall, masked. */
+		events_disable();
+		sv_trigger(share, OFF_PING | SV_TRIGGER_WAIT);
+		while (ack_counter)
+			sv_wait();
+		ack_counter = 1;
+		events_take_pending();
+		events_enable();
 		samples[r] = ctl->latency[r];
 	}
 	if (!only)

@@ -430,6 +430,9 @@ struct sv_sg {
 #define SV_XFER_RECV	2	/* the peer's oldest SV_SG_OUT list -> our buffers */
 #define SV_XFER_WAIT	0x100	/* or'ed in: then wait for the reply (SV_OP_WAIT) */
 
+/* trigger: or'ed into the offset, then wait for the answer (SV_OP_WAIT) */
+#define SV_TRIGGER_WAIT	0x80000000u
+
 /* share_map flags */
 #define SV_MAP_READONLY	1
 
@@ -519,9 +522,12 @@ struct sv_share_status {
  * SV_OP_TRIGGER: fire every watch on an offset of the share.
  *   ebx  IN  share id (the caller must hold it: sharing memory is what
  *            gives the right to poke it)
- *   ecx  IN  offset, < npages * SV_PAGE_SIZE
+ *   ecx  IN  offset, < npages * SV_PAGE_SIZE; SV_TRIGGER_WAIT may be
+ *            or'ed in: after a trigger that succeeded, the caller sleeps
+ *            as SV_OP_WAIT does (a doorbell and the wait for its answer
+ *            in one hypercall, as SV_XFER_WAIT is for a transfer)
  * Returns the number of watches fired. SV_ENOENT: not held. SV_EINVAL:
- * offset outside the share.
+ * offset outside the share. Nothing waits after an error.
  *
  * SV_OP_SG_REGISTER: offer buffers for the share's peers.
  *   ebx  IN  share id (held by the caller)
@@ -574,7 +580,9 @@ struct sv_share_status {
  * how much went. Then writes that count to the peer's length word,
  * unregisters the list (a kept list waits instead: SV_SG_KEEP), and
  * raises the peer's port. The oldest list is the oldest armed one: a
- * kept list whose length word is not 0 is passed over. Returns the bytes
+ * kept list whose length word is not 0 is passed over (even if one of
+ * its buffers has gone since; once its word is 0 again, or if the word
+ * itself has gone, it is used, and fails as below). Returns the bytes
  * moved. SV_ENOENT: the caller does not hold the share, or no such peer
  * (never was, or has left). SV_EAGAIN: the peer has no list of that kind
  * registered (try again after it registers one). SV_EINVAL: bad

@@ -12,6 +12,7 @@
  */
 #include "domain.h"
 #include "klib.h"
+#include "memlayout.h"
 #include "profile.h"
 #include "trace.h"
 #include "usercopy.h"
@@ -38,13 +39,24 @@ bool event_deliver(struct domain *d, struct trapframe *tf)
 		return true;
 
 	PROFILE_STAGE(PROF_DELIVER);
-	struct sv_upcall_frame f = {
-		.eax = tf->eax, .ecx = tf->ecx, .edx = tf->edx, .ebx = tf->ebx,
-		.esp = tf->esp, .ebp = tf->ebp, .esi = tf->esi, .edi = tf->edi,
-		.eip = tf->eip, .eflags = tf->eflags,
-	};
-	uint32_t sp = tf->esp - sizeof(f);
-	if (tf->esp < sizeof(f) || copy_to_guest(d->pgdir, sp, &f, sizeof(f)) != SV_OK) {
+	/* The frame goes below the guest's esp: written where it lands when
+	 * that is within one page (nearly always), else built here and
+	 * copied. */
+	struct sv_upcall_frame built, *f = &built;
+	uint32_t sp = tf->esp - sizeof(*f);
+	bool fits = tf->esp >= sizeof(*f);
+	if (fits && (sp & (PAGE_SIZE - 1)) <= PAGE_SIZE - sizeof(*f))
+		fits = (f = guest_ptr(d->pgdir, sp, true)) != NULL;
+	if (fits) {
+		*f = (struct sv_upcall_frame){
+			.eax = tf->eax, .ecx = tf->ecx, .edx = tf->edx, .ebx = tf->ebx,
+			.esp = tf->esp, .ebp = tf->ebp, .esi = tf->esi, .edi = tf->edi,
+			.eip = tf->eip, .eflags = tf->eflags,
+		};
+		if (f == &built)
+			fits = copy_to_guest(d->pgdir, sp, f, sizeof(*f)) == SV_OK;
+	}
+	if (!fits) {
 		domain_kill(d, tf, "no room on its stack for an event upcall",
 			    "bad stack for an upcall");
 		return false;

@@ -243,9 +243,14 @@ static int32_t hc_unwatch(struct domain *d, struct trapframe *tf)
 	return watch_remove(d, ARG1(tf), ARG2(tf), ARG3(tf));
 }
 
+/* SV_TRIGGER_WAIT: the trigger, then SV_OP_WAIT, in one trap. */
 static int32_t hc_trigger(struct domain *d, struct trapframe *tf)
 {
-	return watch_trigger(d, ARG1(tf), ARG2(tf));
+	uint32_t offset = ARG2(tf);
+	int32_t rc = watch_trigger(d, ARG1(tf), offset & ~SV_TRIGGER_WAIT);
+	if (rc >= 0 && (offset & SV_TRIGGER_WAIT))
+		hc_wait(d, tf);
+	return rc;
 }
 
 static int32_t hc_sg_register(struct domain *d, struct trapframe *tf)

@@ -9,6 +9,7 @@
  */
 #include "domain.h"
 #include "klib.h"
+#include "memlayout.h"
 #include "share.h"
 #include "usercopy.h"
 
@@ -19,9 +20,14 @@
 struct watch {
 	bool used;
 	sv_domid_t dom;
+	uint8_t peer;		/* the watcher's peer id on the share */
 	sv_share_t share;
 	uint32_t offset, counter_va;
 	uint16_t next;		/* next in the bucket: index + 1, or NIL */
+	/* The counter's frame, taken when unmap_epoch read epoch: a trigger
+	 * uses it without a walk while no mapping has gone (mm/paging.h). */
+	uint64_t epoch;
+	uint32_t counter_frame;
 };
 
 static struct watch pool[WATCH_POOL];
@@ -62,12 +68,14 @@ static uint16_t *find(sv_domid_t dom, sv_share_t share, uint32_t offset, uint32_
 
 int32_t watch_add(struct domain *d, uint32_t id, uint32_t offset, uint32_t counter_va)
 {
-	struct share *s = share_held(d, id, NULL);
+	struct peer *p;
+	uint32_t frame;
+	struct share *s = share_held(d, id, &p);
 	if (!s)
 		return SV_ENOENT;
 	if (!offset_ok(s, offset) || counter_va % 4)
 		return SV_EINVAL;
-	if (guest_range_check(d->pgdir, counter_va, 4, true) != SV_OK)
+	if (guest_range_frames(d->pgdir, counter_va, 4, true, &frame) != SV_OK)
 		return SV_EFAULT;
 	if (find(d->id, s->id, offset, counter_va))
 		return SV_EEXIST;
@@ -77,8 +85,9 @@ int32_t watch_add(struct domain *d, uint32_t id, uint32_t offset, uint32_t count
 	while (pool[i].used)	/* cannot run off: the per-domain limits bound it */
 		i++;
 	uint16_t *head = bucket(s->id, offset);
-	pool[i] = (struct watch){ .used = true, .dom = d->id, .share = s->id,
-				  .offset = offset, .counter_va = counter_va, .next = *head };
+	pool[i] = (struct watch){ .used = true, .dom = d->id, .peer = (uint8_t)(p - s->peers),
+				  .share = s->id, .offset = offset, .counter_va = counter_va,
+				  .next = *head, .epoch = unmap_epoch, .counter_frame = frame };
 	*head = (uint16_t)(i + 1);
 	count_of[d->id]++;
 	return SV_OK;
@@ -105,22 +114,28 @@ uint32_t watch_fire(struct share *s, uint32_t offset)
 			link = &w->next;
 			continue;
 		}
+		/* A watch lives while its watcher is that peer of the share
+		 * (leave removes it); its counter's frame is good until a
+		 * mapping goes, and then it is looked up again. */
+		struct peer *p = &s->peers[w->peer];
 		struct domain *watcher = domain_get(w->dom);
-		struct peer *p;
-		uint32_t *counter = NULL;
-		if (watcher && domain_alive(watcher) && share_held(watcher, (uint32_t)s->id, &p))
-			counter = guest_ptr(watcher->pgdir, w->counter_va, true);
-		if (!counter) {		/* the counter's page is gone: so is the watch */
-			unlink_at(link);
+		if (w->epoch != unmap_epoch && watcher &&
+		    guest_range_frames(watcher->pgdir, w->counter_va, 4, true,
+				       &w->counter_frame) == SV_OK)
+			w->epoch = unmap_epoch;
+		if (!watcher || !p->used || p->dom != w->dom || w->epoch != unmap_epoch) {
+			unlink_at(link);	/* the counter's page is gone: so is the watch */
 			continue;
 		}
+		uint32_t *counter = (uint32_t *)P2V(w->counter_frame) +
+				    (w->counter_va & (PAGE_SIZE - 1)) / 4;
 		/* The guest is not running now (one CPU), so this is atomic
 		 * for it; the atomic op says so to the reader too. */
 		uint32_t v = __atomic_load_n(counter, __ATOMIC_SEQ_CST);
 		if (v)
 			__atomic_store_n(counter, --v, __ATOMIC_SEQ_CST);
 		if (v == 0)
-			share_notify(s, p);
+			event_raise(watcher, p->port);	/* share_notify, the domain at hand */
 		fired++;
 		link = &w->next;
 	}

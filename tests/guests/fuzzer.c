@@ -119,15 +119,24 @@ static void one_call(void)
 		a[1] = 1 + rnd() % 64;
 		break;
 	}
-	case SV_OP_SG_XFER:
-		/* Now and then with SV_XFER_WAIT, which may sleep: arm the
+	case SV_OP_TRIGGER:
+		/* Now and then with SV_TRIGGER_WAIT, which may sleep: arm the
 		 * timer as for BLOCK (a sleep lasts up to a tick). */
-		if (rnd() % 8 == 0) {
-			a[1] = (rnd() % 3) | SV_XFER_WAIT;
+		if (rnd() % 8 == 0)
+			a[1] = (rnd() % 8192) | SV_TRIGGER_WAIT;
+		if (a[1] & SV_TRIGGER_WAIT)
 			arm_wakeup();
-		}
+		break;
+	case SV_OP_SG_XFER:
+		/* The same with SV_XFER_WAIT. */
+		if (rnd() % 8 == 0)
+			a[1] = (rnd() % 3) | SV_XFER_WAIT;
+		if (a[1] & SV_XFER_WAIT)
+			arm_wakeup();
 		/* fall through */
 	case SV_OP_SG_REGISTER:
+		if (op == SV_OP_SG_REGISTER && rnd() % 4 == 0)
+			a[1] = (rnd() % 3) | SV_SG_KEEP;	/* a kept list, maybe */
 		a[2 + (op == SV_OP_SG_XFER)] = any_sg_list();
 		break;
 	case SV_OP_SHARE_MAP:		/* not over its own memory: refused anyway */

@@ -38,10 +38,13 @@
  *                    is SV_EINVAL, or SV_EFAULT where its second half is
  *                    unmapped too (the header leaves which); the first
  *                    byte after the end is SV_EFAULT
+ *   trigger+wait     SV_TRIGGER_WAIT: the count as a trigger's, the wait
+ *                    over at once (our own port is raised); a failing one
+ *                    returns its error without waiting
  *
  * At the end the share is dropped (which removes the watch still on it
  * and an sg list: got again, the share has neither), destroyed, and the free frames are
- * what they were. It prints "N events on port 7": 14 in all.
+ * what they were. It prints "N events on port 7": 15 in all.
  */
 #include "shares.h"
 
@@ -262,6 +265,31 @@ static void test_page_ends(const struct sv_start_info *si)
 	drop_and_destroy(t);
 }
 
+/* SV_TRIGGER_WAIT: the trigger, then SV_OP_WAIT, in one hypercall.
+ * With upcalls masked, our own watch raises PORT, so the wait ends at
+ * once, and the event is delivered once upcalls are back on. A trigger
+ * that fails does not wait: with nothing pending and no timer armed,
+ * such a wait would never end (the hypervisor would kill us for a
+ * deadlock), so getting past those lines is the proof. */
+static void test_trigger_wait(void)
+{
+	static uint32_t c = 1;
+	uint32_t before = port_events[PORT];
+	CHECK_RC(sv_watch(id, 500, &c), SV_OK);
+	events_disable();
+	CHECK_RC(sv_trigger(id, 500 | SV_TRIGGER_WAIT), 1);
+	CHECK_EQ(c, 0);
+	CHECK(shared_info->event_pending & (1u << PORT), "the trigger raised PORT");
+	event_test_and_clear(PORT);		/* nothing pending from here */
+	CHECK_RC(sv_trigger(id, NPAGES * SV_PAGE_SIZE | SV_TRIGGER_WAIT), SV_EINVAL);
+	CHECK_RC(sv_trigger(id + SV_MAX_SHARES, 500 | SV_TRIGGER_WAIT), SV_ENOENT);
+	c = 1;
+	CHECK_RC(sv_trigger(id, 500 | SV_TRIGGER_WAIT), 1);	/* raises again: woken */
+	events_enable();
+	CHECK_EQ(port_events[PORT] - before, 1);	/* the second raise, delivered */
+	CHECK_RC(sv_unwatch(id, 500, &c), SV_OK);
+}
+
 int main(const struct sv_start_info *si)
 {
 	events_init(count_event);
@@ -279,6 +307,7 @@ int main(const struct sv_start_info *si)
 	test_lost_counter();
 	test_freed_counter();
 	test_page_ends(si);
+	test_trigger_wait();
 
 	/* The drop removes the watch left on offset 400, and an sg list:
 	 * got again, the share has neither. */
