@@ -4,7 +4,7 @@
  * instruction under QEMU -icount shift=0). Domain 0 is the introducer
  * (guests/msgns), the server is guests/fileserver, this is the client:
  *
- *   p9_read_iounit  one Tread of a full iounit (8168 bytes) and its
+ *   p9_read_iounit  one Tread of a full iounit (32744 bytes) and its
  *                   Rread: encode, two message transfers, decode, the
  *                   server's lookup and copies
  *   file_read_big   /data/big.bin (100 KiB) whole: Twalk, Topen, the

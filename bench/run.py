@@ -73,8 +73,8 @@ ROWS = [  # (figure, what it is, baseline figure or None)
     ("msg_rtt_1024", "msg transport round trip, 1 KiB", "rtt_1024"),
     ("msg_rtt_8192", "msg transport round trip, 8 KiB", "memcpy_4096"),
     ("msg_connect", "msg connect + close, introducer included", "null_hypercall"),
-    ("p9_read_iounit", "9P Tread of 8168 B and its Rread", "msg_rtt_8192"),
-    ("file_read_big", "9P read of a 100 KiB file: walk, open, 14 reads, clunk", "memcpy_65536"),
+    ("p9_read_iounit", "9P Tread of one iounit (32744 B) and its Rread", "msg_rtt_8192"),
+    ("file_read_big", "9P read of a 100 KiB file: walk, open, 5 reads, clunk", "memcpy_65536"),
     ("file_read_64k", "9P file read, per 64 KiB", "memcpy_65536"),
 ]
 LINUX = [  # (our figure, Linux metric in peer-linux's table, what)

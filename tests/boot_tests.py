@@ -1759,9 +1759,10 @@ def check_msg_verdicts(names, connections):
 def check_msg_numbers(ctx):
     errors = []
     m = ctx.search(r"^\[client\] client: (\d+) messages, (\d+) bytes, echoed intact$")
-    sizes = [0, 1, 2, 3, 4, 5, 63, 64, 100, 1000, 4095, 4096, 4097, 8000, 8191, 8192]
+    sizes = [0, 1, 2, 3, 4, 5, 63, 64, 100, 1000, 4095, 4096, 4097, 8000, 8192, 20000,
+             32767, 32768]                       # ... MSG_MAX - 1, MSG_MAX
     window = [100 + k for k in range(4)]       # MSG_RX_SLOTS pipelined messages
-    gathers = [10 + 4000 + 1, 8 * 1024, 0, 77]  # msg_sendv's, and the echo after its errors
+    gathers = [10 + 4000 + 1, 8 * 4096, 0, 77]  # msg_sendv's, and the echo after its errors
     peeked = [500, 501]                         # msg_peek, msg_consume
     extra = gathers + peeked
     want = (len(sizes) + len(window) + len(extra), sum(sizes) + sum(window) + sum(extra))
@@ -1934,12 +1935,15 @@ def fs_modules(servers, clients):
 
 FS_CLIENTS = ["c1", "c2", "c3"]
 
-# The server dies at the Tread after FS_DIE_AFTER Rreads: the 6th read of
-# /data/big.bin, 5 full reads into it (the files before it take the rest).
+# The server dies at the Tread after FS_DIE_AFTER Rreads: the 3rd read of
+# /data/big.bin, 2 full reads into it (the files before it take the rest).
 FS_BIG = "/data/big.bin"
 FS_BEFORE_BIG = [data for _, data in FS_FILES[:[p for p, _ in FS_FILES].index(FS_BIG)]]
-FS_DIE_AFTER = sum(fs_reads(len(data)) for data in FS_BEFORE_BIG) + 5
-FS_DIED_BYTES = sum(len(data) for data in FS_BEFORE_BIG) + 5 * mkfstree.IOUNIT
+FS_BIG_READS_BEFORE_DYING = 2
+assert FS_BIG_READS_BEFORE_DYING * mkfstree.IOUNIT < len(dict(FS_FILES)[FS_BIG])
+FS_DIE_AFTER = sum(fs_reads(len(data)) for data in FS_BEFORE_BIG) + FS_BIG_READS_BEFORE_DYING
+FS_DIED_BYTES = (sum(len(data) for data in FS_BEFORE_BIG) +
+                 FS_BIG_READS_BEFORE_DYING * mkfstree.IOUNIT)
 
 
 def check_fs_restart(ctx):
@@ -1990,7 +1994,7 @@ TESTS += [
     Test("fs-server-restart",
          all_of(check_fs_restart,
                 check_fileclient("client", reconnects=1,
-                                 resumed=(FS_BIG, 5 * mkfstree.IOUNIT)),
+                                 resumed=(FS_BIG, FS_BIG_READS_BEFORE_DYING * mkfstree.IOUNIT)),
                 check_fileserver("fs2", 1, served=(FS_DIE_AFTER, FS_DIED_BYTES)),
                 check_killed(1, "fs1", 14, "#PF page fault", cr2=0xC0100000, err=0x7),
                 check_exited(0, "ns"), check_exited(2, "fs2"), check_exited(3, "client")),

@@ -21,7 +21,7 @@ import os
 import sys
 import zlib
 
-MSIZE = 8192          # guests/lib/msg.h MSG_MAX: the msize the client asks for
+MSIZE = 32768         # guests/lib/msg.h MSG_MAX: the msize the client asks for
 IOHDRSZ = 24          # guests/lib/ninep.h P9_IOHDRSZ
 IOUNIT = MSIZE - IOHDRSZ
 MTIME = 1700000000    # every node's atime and mtime
@@ -66,7 +66,7 @@ TREE = [
     ("/data/", None),
     # many messages: 100 KiB and a little, so the last read is short
     ("/data/big.bin", noise(100 * 1024 + 37, 5)),
-    # exactly one full read at msize 8192: the next read returns 0 bytes
+    # exactly one full read at msize MSIZE: the next read returns 0 bytes
     ("/data/iounit.bin", noise(IOUNIT, 6)),
     ("/data/deep/", None),
     ("/data/deep/a/", None),

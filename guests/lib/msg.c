@@ -225,13 +225,25 @@ static uint32_t h_index(const struct handle *c)
 	return (uint32_t)(c - handles);
 }
 
-static void post(struct handle *c, uint32_t slot)
+/* Register a receive buffer, once: a kept list (SV_SG_KEEP), which the
+ * hypervisor fills again whenever its length word is 0 (post). */
+static void register_slot(struct handle *c, uint32_t slot)
 {
 	uint32_t h = h_index(c);
 	struct sv_sg sg = { (uint32_t)&rx[h][slot], sizeof(rx[h][slot]) };
 	rx_len[h][slot] = 0;
-	if (sv_sg_register(c->share, SV_SG_IN, &sg, 1, (uint32_t *)&rx_len[h][slot]) < 0)
+	if (sv_sg_register(c->share, SV_SG_IN | SV_SG_KEEP, &sg, 1,
+			   (uint32_t *)&rx_len[h][slot]) < 0)
 		c->reset = true;	/* the share is gone under us */
+	c->page->posted[c->self]++;
+}
+
+/* Post a slot again once its message is taken: its length word back to
+ * 0, no hypercall. A used kept list went behind the others when it was
+ * filled, so the slots still fill in ring order. */
+static void post(struct handle *c, uint32_t slot)
+{
+	__atomic_store_n(&rx_len[h_index(c)][slot], 0, __ATOMIC_SEQ_CST);
 	c->page->posted[c->self]++;
 }
 
@@ -276,7 +288,7 @@ static int32_t attach(int32_t h, sv_share_t share, sv_domid_t other_dom)
 		goto drop;
 	for (uint32_t s = 0; s < MSG_RX_SLOTS; s++) {
 		c->ring[s] = s;
-		post(c, s);
+		register_slot(c, s);
 	}
 	c->page->joined[c->self] = 1;
 	sv_trigger(share, CONN_JOIN(c->self));
@@ -403,7 +415,15 @@ int32_t send_sg(struct handle *c, const struct msg_hdr *hdr, const struct sv_sg 
 		if (c->reset)
 			return MSG_ECONNRESET;
 		c->credit_counter = 1;	/* re-arm before trying: a credit after it rings */
-		int32_t rc = sv_sg_xfer(c->share, SV_XFER_SEND, c->other, sg, entries);
+		int32_t rc;
+		if (flags & MSG_CALL) {	/* send, then wait masked, as wait_for does */
+			events_disable();
+			rc = sv_sg_xfer(c->share, SV_XFER_SEND | SV_XFER_WAIT, c->other, sg, entries);
+			events_take_pending();
+			events_enable();
+		} else {
+			rc = sv_sg_xfer(c->share, SV_XFER_SEND, c->other, sg, entries);
+		}
 		if (rc >= 0) {
 			c->sent++;
 			return rc == (int32_t)(sizeof(*hdr) + hdr->len) ? (int32_t)hdr->len
@@ -429,7 +449,7 @@ int32_t msg_send(int32_t h, const void *buf, uint32_t len, uint32_t flags)
 	struct handle *c = get_handle(h, CONN);
 	if (!c)
 		return MSG_EBADF;
-	if (flags & ~MSG_NONBLOCK)
+	if (flags & ~(MSG_NONBLOCK | MSG_CALL))
 		return SV_EINVAL;
 	if (len > MSG_MAX)
 		return MSG_EMSGSIZE;
@@ -443,7 +463,7 @@ int32_t msg_sendv(int32_t h, const struct msg_iov *iov, uint32_t n, uint32_t fla
 	struct handle *c = get_handle(h, CONN);
 	if (!c)
 		return MSG_EBADF;
-	if (n > MSG_MAX_IOV || flags & ~MSG_NONBLOCK)
+	if (n > MSG_MAX_IOV || flags & ~(MSG_NONBLOCK | MSG_CALL))
 		return SV_EINVAL;
 	struct msg_hdr hdr = { .len = 0 };
 	struct sv_sg sg[1 + MSG_MAX_IOV];	/* (not zeroed: only entries are read) */

@@ -41,7 +41,7 @@
 #include <stdint.h>
 #include "sharevisor.h"
 
-#define MSG_MAX		8192	/* bytes in one message */
+#define MSG_MAX		32768	/* bytes in one message */
 #define MSG_NAME_MAX	16	/* bytes in a listening name, with the NUL */
 #define MSG_MAX_HANDLES	4	/* listeners + connections one domain holds */
 #define MSG_RX_SLOTS	4	/* receive buffers per connection: the window */
@@ -52,6 +52,13 @@
 
 /* flags */
 #define MSG_NONBLOCK	1	/* send, recv, peek, accept: MSG_EWOULDBLOCK instead of waiting */
+/* send: the message is a request. Once it is sent, the same hypercall
+ * sleeps until an event comes (SV_XFER_WAIT), most likely the reply, so
+ * that the msg_recv or msg_peek after it usually finds the reply there
+ * without a trap of its own: a round trip is one hypercall a side. Only
+ * where a receive that would wait comes next (a wake-up for another
+ * reason is harmless: the receive waits on). */
+#define MSG_CALL	2
 
 /* errors (the SV_E* codes are -1 .. -SV_ERRNO_MAX) */
 #define MSG_ECONNRESET	(-101)	/* the peer closed, dropped the share or died */

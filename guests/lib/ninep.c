@@ -37,22 +37,36 @@ static bool room(struct io *io, uint32_t n, int32_t err)
 	return true;
 }
 
-/* An integer of n bytes, little-endian: v is written, or the value read
- * is returned (0 once the cursor has stopped). */
+/* An integer of n (1, 2, 4 or 8) bytes, little-endian: v is written, or
+ * the value read is returned (0 once the cursor has stopped). 9P is
+ * little-endian, as x86 is, so an integer is its bytes as they stand:
+ * one load or store, not a loop of shifts (which cost a 9P read 700
+ * instructions in make bench). */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "9P integers are stored as they are");
 static uint64_t io_int(struct io *io, uint64_t v, uint32_t n)
 {
 	if (!room(io, n, P9_ESHORT))
 		return 0;
-	if (io->writing) {
-		for (uint32_t i = 0; i < n; i++)
-			io->p[i] = (uint8_t)(v >> (8 * i));
-	} else {
-		v = 0;
-		for (uint32_t i = 0; i < n; i++)
-			v |= (uint64_t)io->p[i] << (8 * i);
-	}
+	uint8_t *p = io->p;
 	io->p += n;
-	return v;
+	uint8_t b = (uint8_t)v;
+	uint16_t h = (uint16_t)v;
+	uint32_t w = (uint32_t)v;
+	if (io->writing) {
+		switch (n) {
+		case 1: *p = b; break;
+		case 2: __builtin_memcpy(p, &h, 2); break;
+		case 4: __builtin_memcpy(p, &w, 4); break;
+		default: __builtin_memcpy(p, &v, 8); break;
+		}
+		return v;
+	}
+	switch (n) {
+	case 1: return *p;
+	case 2: __builtin_memcpy(&h, p, 2); return h;
+	case 4: __builtin_memcpy(&w, p, 4); return w;
+	default: __builtin_memcpy(&v, p, 8); return v;
+	}
 }
 
 /* An integer field, of its own size: written from it, or read into it

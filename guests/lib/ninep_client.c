@@ -44,7 +44,7 @@ static void drop_reply(struct p9_client *c)
 static int32_t exchange(struct p9_client *c, const void *msg, uint32_t len, struct p9_fcall *r)
 {
 	drop_reply(c);
-	int32_t rc = msg_send(c->conn, msg, len, 0);
+	int32_t rc = msg_send(c->conn, msg, len, MSG_CALL);	/* and wait for the reply */
 	if (rc < 0)
 		return rc;
 	const void *reply;

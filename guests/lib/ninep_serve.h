@@ -33,7 +33,7 @@ struct p9_tree {
 
 #define P9_SERVE_FIDS		16	/* fids one session may hold */
 #define P9_SERVE_MIN_MSIZE	256	/* a Tversion asking for less is refused */
-#define P9_SERVE_MAX_MSIZE	8192	/* the most a session may agree to */
+#define P9_SERVE_MAX_MSIZE	32768	/* the most a session may agree to */
 
 struct p9_fid {
 	bool used, open;

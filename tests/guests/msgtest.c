@@ -9,7 +9,8 @@
  *          (a crash, as far as the client can tell). start_after_ms: wait
  *          that long before listening (a server that restarts).
  *   role=client [service=N] [rounds=R]
- *          every size from 0 to MSG_MAX in steps, each echoed and compared;
+ *          every size from 0 to MSG_MAX in steps, each echoed and compared
+ *          (every other one sent with MSG_CALL, the send that waits);
  *          a full window sent before reading any echo (order and
  *          boundaries); MSG_EMSGSIZE both ways; gather sends (msg_sendv)
  *          arrive as one message, their pieces joined, and bad ones are
@@ -125,7 +126,9 @@ static bool round_trip(int32_t c, uint32_t len, uint32_t seed)
 {
 	fill(out, len, seed);
 	memset(in, 0xEE, sizeof(in));
-	int32_t rc = msg_send(c, out, len, 0);
+	/* Every other size sends as a request (MSG_CALL): the send waits
+	 * for the echo in the same hypercall; the receive then finds it. */
+	int32_t rc = msg_send(c, out, len, seed % 2 ? MSG_CALL : 0);
 	if (!CHECK(rc == (int32_t)len, "send %u bytes: %d (%s)", len, rc, msg_strerror(rc)))
 		return false;
 	rc = msg_recv(c, in, sizeof(in), 0);
@@ -140,7 +143,7 @@ static uint32_t gather(int32_t c, uint32_t *bytes)
 {
 	static const struct { uint32_t n, lens[MSG_MAX_IOV]; } cases[] = {
 		{ 4, { 10, 0, 4000, 1 } },			/* an empty piece among them */
-		{ 8, { 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024 } },	/* MSG_MAX */
+		{ 8, { 4096, 4096, 4096, 4096, 4096, 4096, 4096, 4096 } },	/* MSG_MAX */
 		{ 0, { 0 } },					/* no pieces: an empty message */
 	};
 	uint32_t ok = 0;
@@ -167,6 +170,7 @@ static uint32_t gather(int32_t c, uint32_t *bytes)
 		bad[i] = (struct msg_iov){ out, 1 };
 	CHECK_MSG(msg_sendv(c, bad, MSG_MAX_IOV + 1, 0), SV_EINVAL);	/* too many pieces */
 	CHECK_MSG(msg_sendv(c, bad, 1, 0x10), SV_EINVAL);
+	CHECK_MSG(msg_send(c, out, 1, 4), SV_EINVAL);	/* no flag 4 */
 	bad[1].len = MSG_MAX;						/* 1 + MSG_MAX */
 	CHECK_MSG(msg_sendv(c, bad, 2, 0), MSG_EMSGSIZE);
 	bad[1].len = 0xFFFFFFFFu;					/* a sum that would wrap */
@@ -221,7 +225,7 @@ static int client(void)
 	CHECK(msg_peer(c) > 0, "peer domain %d", msg_peer(c));
 	uint32_t msgs = 0, bytes = 0;
 	static const uint32_t sizes[] = { 0, 1, 2, 3, 4, 5, 63, 64, 100, 1000, 4095, 4096,
-					  4097, 8000, MSG_MAX - 1, MSG_MAX };
+					  4097, 8000, 8192, 20000, MSG_MAX - 1, MSG_MAX };
 	for (uint32_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		msgs += round_trip(c, sizes[i], i);
 		bytes += sizes[i];
