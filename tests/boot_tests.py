@@ -858,6 +858,25 @@ TESTS += [
                 check_no_kills),
          hv_args=CHECKED,
          modules=share_guests("share_sg", ("dom0", "peer=1"), ("peer", "share=32"))),
+    # Kept sg lists (SV_SG_KEEP): one receive list takes 5 messages, each
+    # once re-armed (its length word 0), SV_EAGAIN while spent; a list over
+    # a share unmapped and replaced by another at the same address fills
+    # the new share and reads its length word there, never the old one's.
+    Test("share-keep",
+         all_of(check_verdicts("share_keep", ["dom0", "peer"]),
+                check_all_exited(["dom0", "peer"]),
+                check_lines(r"^\[dom0\] sent 5 messages, 9224 bytes, into one kept list$",
+                            r"^\[peer\] received 9224 bytes in 5 messages through one kept "
+                            r"list$",
+                            r"^\[dom0\] a kept list over a share unmapped and replaced: bytes "
+                            r"and count in the new one$",
+                            r"^\[peer\] kept lists over a replaced share: the new share's "
+                            r"bytes and word, the old one untouched$"),
+                check_equal_numbers(r"^\[dom0\] free frames and the others' pages: (\d+) "
+                                    r"before, (\d+) at the end$", "free frames"),
+                check_no_kills),
+         hv_args=CHECKED,
+         modules=share_guests("share_keep", ("dom0", "peer=1"), ("peer", "share=32 q=33"))),
     # A peer drops, another is killed mid-conversation (it writes to its
     # read-only mapping): offset 0 fires each time, both are SV_ENOENT.
     Test("share-gone",

@@ -15,8 +15,12 @@
  * nothing but restart. The kinds are every share operation, "domain
  * dies" and "domain restarts" (as kernel/domain.c ends and builds one),
  * "the guest writes a word", "the next page_map fails" (a page table
- * that cannot be allocated), and "sg lists came and went until their
- * sequence number is about to wrap" (as in a long-running hypervisor). The selectors (enum sel) make the
+ * that cannot be allocated), "sg lists came and went until their
+ * sequence number is about to wrap" (as in a long-running hypervisor),
+ * and "the owner re-arms a kept list" (writes 0 to the length word of
+ * one of its SV_SG_KEEP lists). sg_register's direction, when it is 16
+ * to 31, becomes that minus 16 with SV_SG_KEEP or'ed in (16 + SV_SG_IN
+ * is a kept SV_SG_IN list). The selectors (enum sel) make the
  * arguments that reach deep states: ids and sg handles returned earlier
  * in this input, domain ids, ports, addresses in the caller's RAM, at
  * page edges, in the share mapping area, in the read-only start-info
@@ -28,7 +32,11 @@
  * an error include/sharevisor.h documents for it; the frame table agrees
  * with the page tables (fake_check_frames: what check=invariants checks
  * in the hypervisor); no freed frame was touched, no event went to a
- * dead domain; an sg_xfer used at most one list, the oldest of its kind
+ * dead domain; each domain's sg lists' remembered frames are those of its
+ * page tables (sg_lists_consistent); an sg_xfer used at most one list,
+ * the oldest armed one of its kind (a kept list is armed while its
+ * length word reads 0, or once that word cannot be read), a kept list stays
+ * and goes to the back, and SV_EAGAIN means that no list was armed
  * (check_xfer). After every input, the domains it used die and restart:
  * no share, watch or sg list may be left, and the free frame count must
  * be back where it started. Any break is reported and abort()s, which
@@ -45,6 +53,7 @@
 #include "klib.h"
 #include "share.h"
 #include "share_state.h"
+#include "usercopy.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -92,7 +101,7 @@ void panic(const char *fmt, ...)
 enum op {
 	OP_CREATE, OP_GRANT, OP_DESTROY, OP_GET, OP_DROP, OP_MAP, OP_UNMAP, OP_INFO,
 	OP_WATCH, OP_UNWATCH, OP_TRIGGER, OP_SG_REGISTER, OP_SG_UNREGISTER, OP_SG_XFER,
-	OP_DIE, OP_START, OP_POKE, OP_MAP_FAIL, OP_SEQ_SKIP, NOPS
+	OP_DIE, OP_START, OP_POKE, OP_MAP_FAIL, OP_SEQ_SKIP, OP_REARM, NOPS
 };
 
 #define E(code)	(1u << -(code))
@@ -130,6 +139,7 @@ static const struct op_desc {
 	[OP_POKE] = { "guest writes", 2, 0, 0 },
 	[OP_MAP_FAIL] = { "page_map fails after", 1, 0, 0 },
 	[OP_SEQ_SKIP] = { "sg lists come and go until 2^32 - 1 -", 1, 0, 0 },
+	[OP_REARM] = { "re-arm its kept list number", 1, 0, 0 },
 };
 
 /* ---- decoding the input ---- */
@@ -163,9 +173,14 @@ static struct {
 	uint32_t list_n;			/* entries in the last list written */
 	uint32_t used;				/* bit d: domain d made a call */
 	struct reg {				/* every list registered, in order */
-		uint32_t dom, share, dir, handle;
+		uint32_t dom, share, dir, handle;	/* dir: SV_SG_IN or SV_SG_OUT */
+		bool kept;			/* SV_SG_KEEP */
+		uint32_t order;			/* the lowest is used first */
+		uint32_t len_va, n;
+		struct sv_sg e[SV_SG_MAX_ENTRIES];
 	} regs[MAX_OPS];
 	uint32_t nregs;
+	uint32_t order;				/* the last reg's order */
 	uint32_t seq;				/* sg.c's next_seq, mod 2^32 */
 } st;
 
@@ -358,6 +373,9 @@ static void check_invariants(void)
 	if (fake_share_ptes_at_death)
 		broken("a domain died with a share page still mapped");
 	for (uint32_t id = 0; id < FAKE_NDOMS; id++)
+		if (domain_alive(fake_dom(id)) && !sg_lists_consistent(fake_dom(id)))
+			broken("domain %u has an sg list whose frames are not its pages'", id);
+	for (uint32_t id = 0; id < FAKE_NDOMS; id++)
 		if (!share_ports_consistent(fake_dom(id)))
 			broken("domain %u's ports bound to shares %#x are not those its peers use", id,
 			       event_ports_bound(fake_dom(id)->ports, PORT_SHARE, PORT_ANY_OBJECT));
@@ -372,6 +390,9 @@ static void check_result(enum op op, int32_t rc, uint32_t dom, const uint32_t *a
 		broken("returned SV_ENOMEM, but every page table could be allocated");
 	if (rc > ops[op].max)
 		broken("returned %d, more than %d", rc, ops[op].max);
+	if (op == OP_SG_REGISTER && rc >= 0 && (a[1] & ~(uint32_t)SV_SG_KEEP) != SV_SG_IN &&
+	    (a[1] & ~(uint32_t)SV_SG_KEEP) != SV_SG_OUT)
+		broken("registered a list with direction %#x", a[1]);
 	if (op == OP_INFO && rc == SV_OK) {
 		struct sv_share_status s;
 		fake_gread(dom, a[1], &s, sizeof(s));
@@ -384,36 +405,143 @@ static void check_result(enum op op, int32_t rc, uint32_t dom, const uint32_t *a
 	}
 }
 
-/* An sg_xfer (rc) may use one list at most: the oldest of the lists of
- * its kind that were registered before it (live[i]: regs[i] was). */
-static void check_xfer(int32_t rc, const uint32_t *a, const bool *live)
+/* Is [va, va + len) of dom mapped (writable, if write)? From the fake
+ * page tables, not through sg.c's remembered frames. */
+static bool range_ok(uint32_t dom, uint32_t va, uint32_t len, bool write)
 {
-	uint32_t used = st.nregs, dir = a[1] == SV_XFER_SEND ? SV_SG_IN : SV_SG_OUT;
+	uint32_t last = (va + len - 1) & ~(PAGE_SIZE - 1);
+	for (uint32_t p = va & ~(PAGE_SIZE - 1);; p += PAGE_SIZE) {
+		if (!fake_gptr(dom, p, write))
+			return false;
+		if (p == last)
+			return true;
+	}
+}
+
+/* Has list r's memory gone (a buffer or its length word unmapped, or an
+ * SV_SG_IN buffer no longer writable)? A transfer that picks it fails. */
+static bool reg_bad(const struct reg *r)
+{
+	for (uint32_t i = 0; i < r->n; i++)
+		if (!range_ok(r->dom, r->e[i].addr, r->e[i].len, r->dir == SV_SG_IN))
+			return true;
+	return !range_ok(r->dom, r->len_va, 4, true);
+}
+
+/* r's length word, as its owner reads it now (it must be readable). */
+static uint32_t reg_word(const struct reg *r)
+{
+	uint8_t b[4];
+	for (uint32_t i = 0; i < 4; i++)
+		b[i] = *(uint8_t *)fake_gptr(r->dom, r->len_va + i, false);
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* The lists as an sg_xfer found them, and what it must do with them. */
+struct before {
+	bool live[MAX_OPS];	/* regs[i] was registered */
+	bool bad[MAX_OPS];	/* its memory had gone */
+	bool armed[MAX_OPS];	/* it could take a transfer: not kept, its word 0 or unreadable */
+	uint32_t next;		/* the list it must use if it uses one; st.nregs: none armed */
+	uint64_t caller_total;	/* the bytes in the caller's list */
+	bool caller_ok;		/* its list is good: sg_xfer goes on to the peer's */
+};
+
+static void note_before(struct before *b, uint32_t dom, const uint32_t *a)
+{
+	struct share *s = share_held(fake_dom(dom), a[0], NULL);
+	uint32_t peer_dom = s && a[2] < SV_SHARE_MAX_PEERS && s->peers[a[2]].used ?
+			    s->peers[a[2]].dom : UINT32_MAX;
+	uint32_t dir = a[1] == SV_XFER_SEND ? SV_SG_IN : a[1] == SV_XFER_RECV ? SV_SG_OUT : 0;
+
+	b->next = st.nregs;
+	for (uint32_t i = 0; i < st.nregs; i++) {
+		const struct reg *r = &st.regs[i];
+		b->live[i] = share_state_has_list(r->dom, r->handle);
+		b->bad[i] = b->live[i] && reg_bad(r);
+		b->armed[i] = b->live[i] && (!r->kept || !range_ok(r->dom, r->len_va, 4, false) ||
+					     reg_word(r) == 0);
+		if (b->armed[i] && r->dom == peer_dom && r->share == a[0] && r->dir == dir &&
+		    (b->next == st.nregs || r->order < st.regs[b->next].order))
+			b->next = i;
+	}
+	struct sv_sg e[SV_SG_MAX_ENTRIES];
+	b->caller_total = 0;
+	b->caller_ok = a[4] >= 1 && a[4] <= SV_SG_MAX_ENTRIES &&
+		       copy_from_guest(fake_dom(dom)->pgdir, e, a[3],
+				       a[4] * (uint32_t)sizeof(e[0])) == SV_OK;
+	for (uint32_t i = 0; b->caller_ok && i < a[4]; i++) {
+		b->caller_total += e[i].len;
+		b->caller_ok = e[i].len && range_ok(dom, e[i].addr, e[i].len, dir == SV_SG_OUT);
+	}
+	b->caller_ok &= b->caller_total <= SV_SG_MAX_BYTES;
+}
+
+/*
+ * An sg_xfer (rc) uses one list at most, and only the one the model
+ * predicts: the oldest armed list of the peer's of its kind (oldest: by
+ * registration, or by last use for a kept list). Moving bytes, it moves
+ * min(caller's, list's) of them; a plain list is then gone, a kept one
+ * stays with that count in its length word and goes to the back. Failing
+ * with SV_EFAULT, it may drop that list only if its memory had gone.
+ * SV_EAGAIN: no list was armed. Any other list stays.
+ */
+static void check_xfer(int32_t rc, const struct before *b)
+{
+	uint32_t gone = st.nregs;
 
 	for (uint32_t i = 0; i < st.nregs; i++) {
-		if (!live[i] || share_state_has_list(st.regs[i].dom, st.regs[i].handle))
+		if (!b->live[i] || share_state_has_list(st.regs[i].dom, st.regs[i].handle))
 			continue;
-		if (used < st.nregs)
-			broken("lists %#x and %#x are both gone", st.regs[used].handle,
+		if (gone < st.nregs)
+			broken("lists %#x and %#x are both gone", st.regs[gone].handle,
 			       st.regs[i].handle);
-		used = i;
+		gone = i;
 	}
-	if (used == st.nregs) {
+	if (gone < st.nregs && gone != b->next)
+		broken("list %#x of dom%u is gone, but %s", st.regs[gone].handle, st.regs[gone].dom,
+		       b->next < st.nregs ? "another was the oldest armed" : "none was armed");
+	if (b->next == st.nregs) {
 		if (rc >= 0)
-			broken("moved %d bytes, but no list was used", rc);
+			broken("moved %d bytes, but no list was armed", rc);
 		return;
 	}
-	const struct reg *r = &st.regs[used];
-	if (rc < 0 && rc != SV_EFAULT)
-		broken("failed (%d), but list %#x of dom%u is gone", rc, r->handle, r->dom);
-	if (r->share != a[0] || r->dir != dir)
-		broken("used list %#x of dom%u, for share %#x direction %u", r->handle, r->dom,
-		       r->share, r->dir);
-	for (uint32_t i = 0; i < used; i++)
-		if (live[i] && st.regs[i].dom == r->dom && st.regs[i].share == r->share &&
-		    st.regs[i].dir == r->dir)
-			broken("used list %#x of dom%u, but %#x is older", r->handle, r->dom,
-			       st.regs[i].handle);
+	struct reg *r = &st.regs[b->next];
+	if (rc == SV_EAGAIN)
+		broken("SV_EAGAIN, but %slist %#x of dom%u was armed", r->kept ? "kept " : "",
+		       r->handle, r->dom);
+	if (rc == SV_EFAULT && gone == b->next && !b->bad[b->next])
+		broken("SV_EFAULT, and list %#x of dom%u, which was good, is gone", r->handle, r->dom);
+	if (b->caller_ok && b->bad[b->next] && (rc != SV_EFAULT || gone != b->next))
+		broken("returned %d, and list %#x of dom%u, whose memory had gone, %s", rc,
+		       r->handle, r->dom, gone == b->next ? "is gone" : "stays");
+	if (b->caller_ok && !b->bad[b->next] && rc < 0)
+		broken("failed (%d), but the caller's list and list %#x of dom%u were good", rc,
+		       r->handle, r->dom);
+	if (rc < 0)
+		return;
+	uint64_t total = 0;
+	for (uint32_t i = 0; i < r->n; i++)
+		total += r->e[i].len;
+	if ((uint64_t)rc != MIN(total, b->caller_total))
+		broken("moved %d bytes, not min(%llu, %llu)", rc, (unsigned long long)b->caller_total,
+		       (unsigned long long)total);
+	if (b->bad[b->next])
+		broken("moved %d bytes with list %#x of dom%u, whose memory had gone", rc, r->handle,
+		       r->dom);
+	if (!r->kept && gone != b->next)
+		broken("moved %d bytes, and list %#x of dom%u, the oldest armed, stays", rc,
+		       r->handle, r->dom);
+	if (r->kept && gone == b->next)
+		broken("moved %d bytes, and kept list %#x of dom%u, the oldest armed, is gone", rc,
+		       r->handle, r->dom);
+	if (reg_word(r) != (uint32_t)rc)	/* where its word is mapped now */
+		broken("moved %d bytes, but the length word of list %#x of dom%u says %u", rc,
+		       r->handle, r->dom, reg_word(r));
+	if (r->kept) {		/* to the back, with a new sequence number */
+		r->order = ++st.order;
+		st.seq++;
+	}
 }
 
 /* ---- running an input ---- */
@@ -450,6 +578,8 @@ static void run_op(struct input *in, uint32_t n)
 
 	for (uint32_t i = 0; i < ops[op].nargs; i++)
 		a[i] = decode_value(in, dom, i, alive);
+	if (op == OP_SG_REGISTER && a[1] >= 16 && a[1] < 32)	/* a kept list */
+		a[1] = (a[1] - 16) | SV_SG_KEEP;
 	snprintf(last_op, sizeof(last_op), "op %u: dom%u %s(%#x, %#x, %#x, %#x, %#x)", n, dom,
 		 ops[op].name, a[0], a[1], a[2], a[3], a[4]);
 	if (op == OP_START ? alive : !alive) {
@@ -479,12 +609,33 @@ static void run_op(struct input *in, uint32_t n)
 		share_state_skip_seq(UINT32_MAX - a[0] % 256 - st.seq);
 		st.seq = UINT32_MAX - a[0] % 256;
 		break;
-	case OP_SG_XFER: {
-		bool live[MAX_OPS];
+	case OP_REARM: {	/* the a[0]-th of its kept lists still registered */
+		uint32_t kept[MAX_OPS], n = 0, zero = 0;
 		for (uint32_t i = 0; i < st.nregs; i++)
-			live[i] = share_state_has_list(st.regs[i].dom, st.regs[i].handle);
+			if (st.regs[i].dom == dom && st.regs[i].kept &&
+			    share_state_has_list(dom, st.regs[i].handle))
+				kept[n++] = i;
+		if (n)
+			poke(dom, st.regs[kept[a[0] % n]].len_va, &zero, sizeof(zero));
+		break;
+	}
+	case OP_SG_XFER: {
+		static struct before b;
+		note_before(&b, dom, a);
 		rc = call(op, d, a);
-		check_xfer(rc, a, live);
+		check_xfer(rc, &b);
+		break;
+	}
+	case OP_SG_UNREGISTER: {	/* ends a list of the caller's for that share, kept or not */
+		bool listed = false;
+		for (uint32_t i = 0; i < st.nregs; i++)
+			listed |= st.regs[i].dom == dom && st.regs[i].handle == a[1] &&
+				  st.regs[i].share == a[0] && share_state_has_list(dom, a[1]);
+		rc = call(op, d, a);
+		if (rc != (listed ? SV_OK : SV_ENOENT))
+			broken("returned %d for %s", rc, listed ? "a list registered" : "no list");
+		if (listed && share_state_has_list(dom, a[1]))
+			broken("returned SV_OK, and the list stays");
 		break;
 	}
 	default:
@@ -499,7 +650,14 @@ static void run_op(struct input *in, uint32_t n)
 				    st.regs[i].handle % SV_MAX_SG_LISTS == (uint32_t)rc % SV_MAX_SG_LISTS)
 					st.regs[i].handle = UINT32_MAX;	/* names no list */
 			st.handles[st.nhandles++ % RING] = (uint32_t)rc;
-			st.regs[st.nregs++] = (struct reg){ dom, a[0], a[1], (uint32_t)rc };
+			struct reg *r = &st.regs[st.nregs++];
+			*r = (struct reg){ .dom = dom, .share = a[0],
+					   .dir = a[1] & ~(uint32_t)SV_SG_KEEP,
+					   .handle = (uint32_t)rc, .kept = a[1] & SV_SG_KEEP,
+					   .order = ++st.order, .len_va = a[4], .n = a[3] };
+			/* what sg_register copied in, from where it read it */
+			if (copy_from_guest(d->pgdir, r->e, a[2], a[3] * (uint32_t)sizeof(r->e[0])))
+				broken("registered a list whose array cannot be read");
 			st.seq++;
 		}
 		break;

@@ -13,10 +13,11 @@ import struct
 
 OPS = ["create", "grant", "destroy", "get", "drop", "map", "unmap", "info",
        "watch", "unwatch", "trigger", "sg_register", "sg_unregister", "sg_xfer",
-       "die", "start", "poke", "map_fail", "seq_skip"]
+       "die", "start", "poke", "map_fail", "seq_skip", "rearm"]
 SELS = ["raw", "small", "id", "domid", "ram", "page_edge", "kernbase", "top",
         "start_info", "hole", "map_area", "list", "list_n", "handle", "port", "word"]
 SV_SG_IN, SV_SG_OUT, SV_XFER_SEND, SV_XFER_RECV = 1, 2, 1, 2
+KEPT = 16                   # a direction of 16 + d registers d | SV_SG_KEEP
 
 
 def sel(name, *payload):
@@ -53,6 +54,10 @@ def ram(off):
 
 def word(i):                # RAM + 4 * i
     return sel("word", u8(i))
+
+
+def edge(page, delta):      # RAM + page * 4096 + delta, -8 <= delta < 8
+    return sel("page_edge", u8(page), u8(delta + 8))
 
 
 def port(p):
@@ -197,6 +202,83 @@ SEEDS = {
            sg_list([entry(ram(0x3000), 16)]), small(1), word(2)),
         op(2, "sg_xfer", share(), small(SV_XFER_SEND), small(0),
            sg_list([entry(ram(0x2000), 8)]), small(1)),
+    ],
+    # kept lists (SV_SG_KEEP): filled, spent (SV_EAGAIN), re-armed, used
+    # in turn with a plain list and with each other; one over the share
+    # mapping, with its length word across a page edge, whose share is
+    # unmapped and another mapped in its place, then nothing; a kept
+    # SV_SG_OUT list drained twice; one whose length word is in the share
+    # mapping, replaced by another share's; bad directions
+    "sg-keep": common_setup() + [
+        op(1, "poke", word(1), raw(0)),
+        op(1, "poke", edge(5, -2), raw(0)),
+        op(1, "sg_register", share(), small(KEPT + SV_SG_IN),
+           sg_list([entry(ram(0x2000), 64)]), small(1), word(1)),          # kept A
+        op(1, "sg_register", share(), small(SV_SG_IN),
+           sg_list([entry(ram(0x2100), 64)]), small(1), word(2)),          # plain B
+        op(1, "sg_register", share(), small(KEPT + SV_SG_IN),
+           sg_list([entry(map_area(0, 0x100), 0x80)]), small(1), edge(5, -2)),  # kept C
+        op(2, "sg_xfer", share(), small(SV_XFER_SEND), small(0),
+           sg_list([entry(ram(0x8000), 40)]), small(1)),                   # A
+        op(2, "sg_xfer", share(), small(SV_XFER_SEND), small(0),
+           sg_list([entry(ram(0x8000), 40)]), small(1)),                   # B
+        op(2, "sg_xfer", share(), small(SV_XFER_SEND), small(0),
+           sg_list([entry(ram(0x8000), 40)]), small(1)),                   # C
+        op(2, "sg_xfer", share(), small(SV_XFER_SEND), small(0),
+           sg_list([entry(ram(0x8000), 40)]), small(1)),                   # SV_EAGAIN
+        op(1, "rearm", small(0)),                                          # A
+        op(1, "rearm", small(1)),                                          # C
+        op(2, "sg_xfer", share(), small(SV_XFER_SEND), small(0),
+           sg_list([entry(ram(0x8000), 40)]), small(1)),                   # A (used first)
+        op(0, "create", small(2)),
+        op(0, "grant", share(1), dom(1)),
+        op(1, "get", share(1), port(8)),
+        op(1, "unmap", share()),
+        op(1, "map", share(1), map_area(0), small(0)),
+        op(1, "rearm", small(0)),                                          # A
+        op(1, "rearm", small(1)),                                          # C
+        # both armed: C first (A, used since, is behind it), into share 1
+        op(2, "sg_xfer", share(), small(SV_XFER_SEND), small(0),
+           sg_list([entry(ram(0x8000), 0x100)]), small(1)),                # C
+        op(2, "sg_xfer", share(), small(SV_XFER_SEND), small(0),
+           sg_list([entry(ram(0x8000), 0x100)]), small(1)),                # A
+        op(1, "unmap", share(1)),
+        op(1, "rearm", small(0)),
+        op(1, "rearm", small(1)),
+        op(2, "sg_xfer", share(), small(SV_XFER_SEND), small(0),
+           sg_list([entry(ram(0x8000), 0x100)]), small(1)),                # C: SV_EFAULT
+        op(2, "sg_xfer", share(), small(SV_XFER_SEND), small(0),
+           sg_list([entry(ram(0x8000), 0x100)]), small(1)),                # A
+        op(1, "poke", word(4), raw(0)),
+        op(1, "sg_register", share(), small(KEPT + SV_SG_OUT),
+           sg_list([entry(ram(0x3000), 32)]), small(1), word(4)),          # kept D
+        op(2, "sg_xfer", share(), small(SV_XFER_RECV), small(0),
+           sg_list([entry(ram(0x9000), 64)]), small(1)),                   # D
+        op(2, "sg_xfer", share(), small(SV_XFER_RECV), small(0),
+           sg_list([entry(ram(0x9000), 64)]), small(1)),                   # SV_EAGAIN
+        op(1, "rearm", small(1)),                                          # D
+        op(2, "sg_xfer", share(), small(SV_XFER_RECV), small(0),
+           sg_list([entry(ram(0x9000), 64)]), small(1)),                   # D
+        op(1, "map", share(), map_area(0), small(0)),
+        op(1, "poke", map_area(0, 0xFFE), raw(0)),
+        op(1, "sg_register", share(), small(KEPT + SV_SG_IN),
+           sg_list([entry(ram(0x4000), 16)]), small(1), map_area(0, 0xFFE)),  # kept E
+        op(1, "unmap", share()),
+        op(1, "map", share(1), map_area(0), small(0)),                     # E's word: share 1's
+        op(2, "sg_xfer", share(), small(SV_XFER_SEND), small(0),
+           sg_list([entry(ram(0x8000), 16)]), small(1)),                   # E
+        op(1, "unmap", share(1)),
+        op(2, "sg_xfer", share(), small(SV_XFER_SEND), small(0),
+           sg_list([entry(ram(0x8000), 16)]), small(1)),                   # E: SV_EFAULT
+        op(1, "sg_unregister", share(), handle(0)),                        # A, spent
+        op(1, "sg_unregister", share(), handle(0)),                        # SV_ENOENT
+        op(1, "sg_register", share(), small(KEPT),
+           sg_list([entry(ram(0x2000), 8)]), small(1), word(1)),           # SV_EINVAL
+        op(1, "sg_register", share(), small(KEPT + 3),
+           sg_list([entry(ram(0x2000), 8)]), small(1), word(1)),           # SV_EINVAL
+        op(1, "sg_register", share(), raw(0x200 | SV_SG_IN),
+           sg_list([entry(ram(0x2000), 8)]), small(1), word(1)),           # SV_EINVAL
+        op(0, "destroy", share()),
     ],
     # every per-share and per-domain limit, one past it (SV_ENOSPC)
     "limits": (

@@ -1477,6 +1477,463 @@ static void test_sg_xfer(void)
 	check_clean("sg_xfer");
 }
 
+/* ---- kept lists (SV_SG_KEEP) ---- */
+
+/* Which of two one-word length words says n, the other 0: 'A', 'B', or '?'. */
+static char which_got(uint32_t dom, uint32_t wa, uint32_t wb, uint32_t n)
+{
+	uint32_t a = fake_get32(dom, wa), b = fake_get32(dom, wb);
+	return a == n && b == 0 ? 'A' : b == n && a == 0 ? 'B' : '?';
+}
+
+/*
+ * A list registered with SV_SG_KEEP stays after a transfer: the transfer
+ * writes the count to its length word, and the list takes no other until
+ * its owner writes 0 there; each use moves it behind the owner's other
+ * lists. SV_OP_SG_UNREGISTER, a drop of the share or the owner's death
+ * end it.
+ */
+static void test_sg_keep(void)
+{
+	int32_t s = new_share(2, 0x6);
+	uint32_t id = (uint32_t)s;
+	REQ(share_get(D(1), id, 15));	/* peer 0: owns the lists */
+	REQ(share_get(D(2), id, 16));	/* peer 1: transfers */
+
+	/* The direction: SV_SG_KEEP or'ed into SV_SG_IN or SV_SG_OUT, nothing else. */
+	fake_put32(1, WORDS, 0);
+	CHECK_RC(reg1(1, s, SV_SG_KEEP, BUF, 16, WORDS), SV_EINVAL, "SV_SG_KEEP alone: SV_EINVAL");
+	CHECK_RC(reg1(1, s, 0x200 | SV_SG_IN, BUF, 16, WORDS), SV_EINVAL,
+		 "0x200 | SV_SG_IN: SV_EINVAL");
+	CHECK_RC(reg1(1, s, SV_SG_KEEP | 3, BUF, 16, WORDS), SV_EINVAL,
+		 "SV_SG_KEEP | 3: SV_EINVAL");
+	CHECK_RC(reg1(1, s, SV_SG_KEEP | 0x200 | SV_SG_IN, BUF, 16, WORDS), SV_EINVAL,
+		 "SV_SG_KEEP | 0x200 | SV_SG_IN: SV_EINVAL");
+	CHECK_RC(reg1(1, s, 0x80000000u | SV_SG_KEEP | SV_SG_OUT, BUF, 16, WORDS), SV_EINVAL,
+		 "1 << 31 | SV_SG_KEEP | SV_SG_OUT: SV_EINVAL");
+	CHECK_RC(reg1(1, s, SV_SG_KEEP | SV_SG_IN, RO_PAGE, 16, WORDS), SV_EFAULT,
+		 "a kept SV_SG_IN list over a read-only page: SV_EFAULT, as any list");
+	CHECK_RC(reg1(1, s, SV_SG_KEEP | SV_SG_IN, BUF, 16, RO_PAGE), SV_EFAULT,
+		 "a kept list with a read-only length word: SV_EFAULT");
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 16), SV_EAGAIN,
+		 "none of those was registered: a send gets SV_EAGAIN");
+	int32_t h = reg1(1, s, SV_SG_KEEP | SV_SG_OUT, RO_PAGE, 16, WORDS);
+	CHECK(h >= 0, "SV_SG_KEEP | SV_SG_OUT over a read-only page: a handle (%d)", h);
+	CHECK_RC(sg_unregister(D(1), id, (uint32_t)h), SV_OK,
+		 "unregister a kept list never used");
+
+	/* One kept SV_SG_IN list, filled, spent, re-armed, filled again. */
+	fake_gfill(1, BUF, 0xEE, 0x200);
+	fake_put32(1, WORDS, 0xFFFFFFFF);
+	h = reg1(1, s, SV_SG_KEEP | SV_SG_IN, BUF + 0x10, 64, WORDS);
+	CHECK(h >= 0, "SV_SG_KEEP | SV_SG_IN: a handle (%d)", h);
+	put_pattern(2, BUF, 100, 21);
+	fake_raises_clear();
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 40), SV_EAGAIN,
+		 "registered with its length word not 0: not armed, SV_EAGAIN");
+	CHECK(all_bytes(1, BUF, 0x200, 0xEE) && fake_get32(1, WORDS) == 0xFFFFFFFF &&
+	      fake_raises_total() == 0, "nothing written, no event");
+	fake_put32(1, WORDS, 0);
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 40), 40,
+		 "the owner writes 0: a send of 40 bytes fills it");
+	CHECK(has_pattern(1, BUF + 0x10, 40, 21, 0) && all_bytes(1, BUF, 0x10, 0xEE) &&
+	      all_bytes(1, BUF + 0x10 + 40, 0x200 - 0x10 - 40, 0xEE), "exactly those 40 bytes");
+	CHECK_EQ(fake_get32(1, WORDS), 40, "its length word says 40");
+	CHECK(fake_raises(1, 15) == 1 && fake_raises_total() == 1, "the owner's port was raised");
+	CHECK(share_state_has_list(1, (uint32_t)h), "the kept list is still registered");
+	put_pattern(2, BUF, 100, 22);
+	fake_raises_clear();
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 100), SV_EAGAIN,
+		 "its length word is 40 (spent): the next send gets SV_EAGAIN");
+	CHECK(has_pattern(1, BUF + 0x10, 40, 21, 0) && all_bytes(1, BUF + 0x10 + 40, 24, 0xEE) &&
+	      fake_get32(1, WORDS) == 40 && fake_raises_total() == 0,
+	      "its buffer and length word are untouched, no event");
+	CHECK(share_state_has_list(1, (uint32_t)h), "and it stays registered");
+	fake_put32(1, WORDS, 0);
+	fake_raises_clear();
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 100), 64,
+		 "re-armed: a send of 100 bytes fills its 64");
+	CHECK(has_pattern(1, BUF + 0x10, 64, 22, 0) && all_bytes(1, BUF, 0x10, 0xEE) &&
+	      all_bytes(1, BUF + 0x10 + 64, 0x200 - 0x10 - 64, 0xEE), "the new bytes, exactly");
+	CHECK_EQ(fake_get32(1, WORDS), 64, "its length word says 64");
+	CHECK_EQ(fake_raises(1, 15), 1, "the owner's port was raised again");
+	CHECK(share_state_has_list(1, (uint32_t)h), "still registered, under the same handle");
+	CHECK_RC(sg_unregister(D(1), id, (uint32_t)h), SV_OK,
+		 "unregister the kept list while it is spent");
+	CHECK_RC(sg_unregister(D(1), id, (uint32_t)h), SV_ENOENT, "unregister twice: SV_ENOENT");
+	fake_put32(1, WORDS, 0);
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 16), SV_EAGAIN,
+		 "once unregistered it takes nothing, even with its word 0");
+
+	/* The order: a kept list goes behind the owner's other lists each time it is used. */
+	fake_put32(1, WORDS, 0);
+	fake_put32(1, WORDS + 4, 0x55555555);
+	fake_put32(1, WORDS + 8, 0x55555555);
+	int32_t a = REQ(reg1(1, s, SV_SG_KEEP | SV_SG_IN, BUF, 16, WORDS));
+	int32_t b = REQ(reg1(1, s, SV_SG_IN, BUF + 0x100, 16, WORDS + 4));
+	put_pattern(2, BUF, 16, 31);
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 16), 16, "kept A, then plain B: transfer 1");
+	CHECK(fake_get32(1, WORDS) == 16 && fake_get32(1, WORDS + 4) == 0x55555555 &&
+	      has_pattern(1, BUF, 16, 31, 0), "went to A, the older");
+	put_pattern(2, BUF, 16, 32);
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 16), 16, "transfer 2");
+	CHECK(fake_get32(1, WORDS + 4) == 16 && has_pattern(1, BUF + 0x100, 16, 32, 0) &&
+	      has_pattern(1, BUF, 16, 31, 0) && fake_get32(1, WORDS) == 16,
+	      "A is spent: B got it, A kept its bytes and count");
+	CHECK(!share_state_has_list(1, (uint32_t)b) && share_state_has_list(1, (uint32_t)a),
+	      "B (plain) is gone, A (kept) stays");
+	fake_put32(1, WORDS, 0);
+	put_pattern(2, BUF, 16, 33);
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 16), 16, "the owner re-arms A: transfer 3");
+	CHECK(fake_get32(1, WORDS) == 16 && has_pattern(1, BUF, 16, 33, 0), "went to A");
+	/* Plain C registered after A's last use: A, re-armed, is older and goes
+	 * first; re-armed at once after that, it waits behind C. */
+	fake_put32(1, WORDS + 8, 0x55555555);
+	int32_t c = REQ(reg1(1, s, SV_SG_IN, BUF + 0x200, 16, WORDS + 8));
+	fake_put32(1, WORDS, 0);
+	put_pattern(2, BUF, 16, 34);
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 16), 16,
+		 "then plain C registered, A re-armed: transfer 4");
+	CHECK(fake_get32(1, WORDS) == 16 && fake_get32(1, WORDS + 8) == 0x55555555 &&
+	      has_pattern(1, BUF, 16, 34, 0), "went to A, used before C was registered");
+	fake_put32(1, WORDS, 0);
+	put_pattern(2, BUF, 16, 35);
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 16), 16, "A re-armed at once: transfer 5");
+	CHECK(fake_get32(1, WORDS + 8) == 16 && fake_get32(1, WORDS) == 0 &&
+	      has_pattern(1, BUF + 0x200, 16, 35, 0) && has_pattern(1, BUF, 16, 34, 0),
+	      "went to C: A, armed and registered first, was moved behind C by its use");
+	CHECK(!share_state_has_list(1, (uint32_t)c) && share_state_has_list(1, (uint32_t)a),
+	      "C is gone, A stays");
+	put_pattern(2, BUF, 16, 36);
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 16), 16, "transfer 6");
+	CHECK(fake_get32(1, WORDS) == 16 && has_pattern(1, BUF, 16, 36, 0), "went to A");
+	REQ(sg_unregister(D(1), id, (uint32_t)a));
+
+	/* Two kept lists, each re-armed after every use: they take turns. */
+	fake_put32(1, WORDS, 0);
+	fake_put32(1, WORDS + 4, 0);
+	int32_t ka = REQ(reg1(1, s, SV_SG_KEEP | SV_SG_IN, BUF, 16, WORDS));
+	int32_t kb = REQ(reg1(1, s, SV_SG_KEEP | SV_SG_IN, BUF + 0x100, 16, WORDS + 4));
+	char seen[9] = { 0 };
+	bool data_ok = true;
+	for (uint32_t r = 0; r < 8; r++) {
+		put_pattern(2, BUF, 16, 40 + r);
+		int32_t rc = xfer1(2, s, SV_XFER_SEND, 0, BUF, 16);
+		seen[r] = rc != 16 ? '!' : which_got(1, WORDS, WORDS + 4, 16);
+		data_ok &= has_pattern(1, seen[r] == 'B' ? BUF + 0x100 : BUF, 16, 40 + r, 0);
+		fake_put32(1, WORDS, 0);	/* the owner takes the bytes: both armed */
+		fake_put32(1, WORDS + 4, 0);
+	}
+	CHECK_STR(seen, "ABABABAB", "kept A and B, both re-armed after each transfer: they alternate");
+	CHECK(data_ok, "each transfer's bytes are in the list that took it");
+	/* Only B re-armed: B takes every transfer while A stays spent; then A again. */
+	put_pattern(2, BUF, 16, 50);
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 16), 16, "one more transfer");
+	CHECK_EQ(which_got(1, WORDS, WORDS + 4, 16), 'A', "went to A (B went last): A is spent now");
+	for (uint32_t r = 0; r < 3; r++) {
+		fake_put32(1, WORDS + 4, 0);
+		put_pattern(2, BUF, 16, 51 + r);
+		int32_t rc = xfer1(2, s, SV_XFER_SEND, 0, BUF, 16);
+		seen[r] = rc != 16 ? '!' : fake_get32(1, WORDS + 4) == 16 ? 'B' : '?';
+		data_ok &= has_pattern(1, BUF + 0x100, 16, 51 + r, 0);
+	}
+	seen[3] = 0;
+	CHECK_STR(seen, "BBB", "A spent, B re-armed each time: B, B, B");
+	CHECK(data_ok && has_pattern(1, BUF, 16, 50, 0) && fake_get32(1, WORDS) == 16,
+	      "with the bytes in B, A untouched");
+	fake_put32(1, WORDS, 0);
+	fake_put32(1, WORDS + 4, 0);
+	put_pattern(2, BUF, 16, 55);
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 16), 16, "then both re-armed");
+	CHECK_EQ(which_got(1, WORDS, WORDS + 4, 16), 'A', "A, passed over 3 times, goes first");
+	REQ(sg_unregister(D(1), id, (uint32_t)ka));
+	REQ(sg_unregister(D(1), id, (uint32_t)kb));
+
+	/* A kept SV_SG_OUT list, drained by SV_XFER_RECV. */
+	fake_put32(1, WORDS, 0);
+	put_pattern(1, BUF + 0x300, 48, 60);
+	int32_t ho = reg1(1, s, SV_SG_KEEP | SV_SG_OUT, BUF + 0x300, 48, WORDS);
+	CHECK(ho >= 0, "SV_SG_KEEP | SV_SG_OUT: a handle (%d)", ho);
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 16), SV_EAGAIN,
+		 "a send finds no SV_SG_IN list: SV_EAGAIN");
+	fake_gfill(2, BUF + 0x1000, 0xEE, 64);
+	fake_raises_clear();
+	CHECK_RC(xfer1(2, s, SV_XFER_RECV, 0, BUF + 0x1000, 64), 48,
+		 "receive 64 from the kept SV_SG_OUT list of 48: 48");
+	CHECK(has_pattern(2, BUF + 0x1000, 48, 60, 0) && all_bytes(2, BUF + 0x1000 + 48, 16, 0xEE),
+	      "they arrived exactly");
+	CHECK(fake_get32(1, WORDS) == 48 && share_state_has_list(1, (uint32_t)ho) &&
+	      fake_raises(1, 15) == 1 && fake_raises_total() == 1,
+	      "its length word says 48, it stays registered, the owner's port was raised");
+	CHECK(has_pattern(1, BUF + 0x300, 48, 60, 0), "the owner's buffer is unchanged");
+	fake_gfill(2, BUF + 0x1000, 0xEE, 64);
+	CHECK_RC(xfer1(2, s, SV_XFER_RECV, 0, BUF + 0x1000, 64), SV_EAGAIN,
+		 "receive again while it is spent: SV_EAGAIN");
+	CHECK(all_bytes(2, BUF + 0x1000, 64, 0xEE), "nothing arrived");
+	put_pattern(1, BUF + 0x300, 48, 61);	/* the owner offers new bytes */
+	fake_put32(1, WORDS, 0);
+	CHECK_RC(xfer1(2, s, SV_XFER_RECV, 0, BUF + 0x1000, 20), 20,
+		 "re-armed: receive 20");
+	CHECK(has_pattern(2, BUF + 0x1000, 20, 61, 0) && all_bytes(2, BUF + 0x1000 + 20, 44, 0xEE) &&
+	      fake_get32(1, WORDS) == 20, "the new bytes, and the count 20");
+	REQ(sg_unregister(D(1), id, (uint32_t)ho));
+
+	/* Kept lists end with the share or the domain, spent or armed. */
+	fake_put32(1, WORDS, 0);
+	fake_put32(1, WORDS + 4, 0);
+	int32_t k1 = REQ(reg1(1, s, SV_SG_KEEP | SV_SG_IN, BUF, 16, WORDS));
+	int32_t k2 = REQ(reg1(1, s, SV_SG_KEEP | SV_SG_OUT, BUF + 0x100, 16, WORDS + 4));
+	REQ(xfer1(2, s, SV_XFER_SEND, 0, BUF, 16));	/* k1 spent, k2 armed */
+	fake_put32(2, WORDS, 0);
+	int32_t k3 = REQ(reg1(2, s, SV_SG_KEEP | SV_SG_IN, BUF, 16, WORDS));
+	CHECK(share_state_has_list(1, (uint32_t)k1) && share_state_has_list(1, (uint32_t)k2),
+	      "before the drop: both of domain 1's kept lists are registered");
+	CHECK_RC(share_drop(D(1), id), SV_OK, "domain 1 drops the share");
+	CHECK(!share_state_has_list(1, (uint32_t)k1) && !share_state_has_list(1, (uint32_t)k2),
+	      "its kept lists went with it, the spent one and the armed one");
+	CHECK(share_state_has_list(2, (uint32_t)k3), "domain 2's kept list stays");
+	CHECK_RC(share_get(D(1), id, 15), 0, "domain 1 gets it again: peer 0");
+	CHECK_RC(sg_unregister(D(1), id, (uint32_t)k1), SV_ENOENT,
+		 "the kept list's handle from before the drop: SV_ENOENT");
+	CHECK_RC(xfer1(2, s, SV_XFER_RECV, 0, BUF, 16), SV_EAGAIN,
+		 "and a receive finds no kept SV_SG_OUT list of domain 1");
+	CHECK_RC(xfer1(1, s, SV_XFER_SEND, 1, BUF, 16), 16, "domain 1 sends to domain 2's kept list");
+	fake_domain_die(2);
+	CHECK(!share_state_has_list(2, (uint32_t)k3), "domain 2 dies (its list spent): it is gone");
+	fake_domain_start(2);
+	end_share(s);
+	CHECK(share_state_leftover() == NULL, "no share, watch or sg list is left");
+	check_clean("sg keep");
+}
+
+/*
+ * A list's frames are taken when it is registered, and trusted until a
+ * mapping goes anywhere (unmap_epoch). A list over a share's mapping,
+ * that share unmapped and another mapped at the same address: a
+ * transfer must reach what is mapped there now, never the old frames
+ * (which are still another domain's share pages).
+ */
+static void test_sg_remap(void)
+{
+	int32_t p = new_share(2, 0x6), q = new_share(2, 0x6);
+	uint32_t pi = (uint32_t)p, qi = (uint32_t)q;
+	REQ(share_get(D(1), pi, 15));	/* peer 0 of both: owns the lists */
+	REQ(share_get(D(2), pi, 16));	/* peer 1: transfers, and watches the pages */
+	REQ(share_get(D(1), qi, 17));
+	REQ(share_get(D(2), qi, 18));
+	const uint32_t PV = MAP_VA, QV = MAP_VA + 0x10000;	/* domain 2's views */
+	REQ(share_map(D(2), pi, PV, 0));
+	REQ(share_map(D(2), qi, QV, 0));
+	uint32_t ppfn = pfn_at(2, PV), qpfn = pfn_at(2, QV);
+	fake_gfill(2, PV, 0xAA, 0x2000);
+	fake_gfill(2, QV, 0xBB, 0x2000);
+
+	/* Buffers in the mapping: a kept list K and a plain list L. */
+	REQ(share_map(D(1), pi, MAP_VA, 0));
+	fake_put32(1, WORDS, 0);
+	fake_put32(1, WORDS + 4, 0x55555555);
+	int32_t k = REQ(reg1(1, p, SV_SG_KEEP | SV_SG_IN, MAP_VA + 0x100, 64, WORDS));
+	int32_t l = REQ(reg1(1, p, SV_SG_IN, MAP_VA + 0x800, 64, WORDS + 4));
+	CHECK_RC(share_unmap(D(1), pi), SV_OK, "domain 1 unmaps share P under both lists");
+	CHECK_RC(share_map(D(1), qi, MAP_VA, 0), SV_OK, "and maps share Q at the same address");
+	CHECK(pfn_at(1, MAP_VA) == qpfn, "domain 1's MAP_VA is Q's first page now");
+	put_pattern(2, BUF, 64, 70);
+	fake_raises_clear();
+	CHECK_RC(xfer1(2, p, SV_XFER_SEND, 0, BUF, 64), 64, "a send fills kept K");
+	CHECK(has_pattern(2, QV + 0x100, 64, 70, 0) && has_pattern(1, MAP_VA + 0x100, 64, 70, 0),
+	      "the bytes are in Q's page, now mapped there");
+	CHECK(all_bytes(2, PV, 0x2000, 0xAA), "P's pages, mapped there before, are untouched");
+	CHECK(all_bytes(2, QV, 0x100, 0xBB) && all_bytes(2, QV + 0x140, 0x2000 - 0x140, 0xBB),
+	      "and nothing else of Q was written");
+	CHECK_EQ(fake_get32(1, WORDS), 64, "K's length word says 64");
+	CHECK(sg_lists_consistent(D(1)), "domain 1's lists' frames agree with its page tables");
+	put_pattern(2, BUF, 64, 71);
+	CHECK_RC(xfer1(2, p, SV_XFER_SEND, 0, BUF, 64), 64, "K is spent: the next send fills plain L");
+	CHECK(has_pattern(2, QV + 0x800, 64, 71, 0) && all_bytes(2, PV, 0x2000, 0xAA) &&
+	      fake_get32(1, WORDS + 4) == 64, "into Q's page too, P untouched, L's word 64");
+	CHECK(!share_state_has_list(1, (uint32_t)l), "L is gone");
+	fake_put32(1, WORDS, 0);
+	put_pattern(2, BUF, 64, 72);
+	CHECK_RC(xfer1(2, p, SV_XFER_SEND, 0, BUF, 64), 64, "K re-armed: filled again");
+	CHECK(has_pattern(2, QV + 0x100, 64, 72, 0) && all_bytes(2, PV, 0x2000, 0xAA),
+	      "again in Q, P untouched");
+	REQ(sg_unregister(D(1), pi, (uint32_t)k));
+
+	/* A kept SV_SG_OUT list: a receive reads what is mapped there now. */
+	REQ(share_unmap(D(1), qi));
+	REQ(share_map(D(1), pi, MAP_VA, 0));
+	fake_put32(1, WORDS, 0);
+	int32_t ko = REQ(reg1(1, p, SV_SG_KEEP | SV_SG_OUT, MAP_VA + 0x200, 32, WORDS));
+	REQ(share_unmap(D(1), pi));
+	REQ(share_map(D(1), qi, MAP_VA, 0));
+	put_pattern(2, QV + 0x200, 32, 73);
+	fake_gfill(2, BUF, 0xEE, 64);
+	CHECK_RC(xfer1(2, p, SV_XFER_RECV, 0, BUF, 64), 32, "a receive from kept SV_SG_OUT over Q now");
+	CHECK(has_pattern(2, BUF, 32, 73, 0) && all_bytes(2, BUF + 32, 32, 0xEE),
+	      "it got Q's bytes, not P's");
+	REQ(sg_unregister(D(1), pi, (uint32_t)ko));
+
+	/* The length word in the mapping: the armed check reads it where it is now. */
+	REQ(share_unmap(D(1), qi));
+	REQ(share_map(D(1), pi, MAP_VA, 0));
+	fake_put32(1, MAP_VA + 0xFF0, 0);	/* 0 in P: armed when registered */
+	fake_gfill(1, BUF, 0xEE, 16);
+	int32_t kw = REQ(reg1(1, p, SV_SG_KEEP | SV_SG_IN, BUF, 16, MAP_VA + 0xFF0));
+	REQ(share_unmap(D(1), pi));
+	REQ(share_map(D(1), qi, MAP_VA, 0));	/* Q holds 0xBBBBBBBB there */
+	put_pattern(2, BUF + 0x100, 16, 74);
+	CHECK_RC(xfer1(2, p, SV_XFER_SEND, 0, BUF + 0x100, 16), SV_EAGAIN,
+		 "its length word is Q's 0xBBBBBBBB now, not P's 0: spent, SV_EAGAIN");
+	CHECK(all_bytes(1, BUF, 16, 0xEE) && fake_get32(2, PV + 0xFF0) == 0 &&
+	      fake_get32(2, QV + 0xFF0) == 0xBBBBBBBB, "nothing written, in P or Q");
+	fake_put32(1, MAP_VA + 0xFF0, 0);	/* the owner re-arms it: in Q */
+	CHECK_RC(xfer1(2, p, SV_XFER_SEND, 0, BUF + 0x100, 16), 16,
+		 "re-armed through the new mapping: filled");
+	CHECK(has_pattern(1, BUF, 16, 74, 0), "the bytes arrived");
+	CHECK(fake_get32(2, QV + 0xFF0) == 16 && fake_get32(2, PV + 0xFF0) == 0,
+	      "the count went into Q's page; P's word is still 0");
+	CHECK(all_bytes(2, PV, 0xFF0, 0xAA) && all_bytes(2, PV + 0xFF4, 0x2000 - 0xFF4, 0xAA),
+	      "and P's pages are otherwise untouched");
+	REQ(sg_unregister(D(1), pi, (uint32_t)kw));
+
+	/* Unmapped, and nothing mapped there: SV_EFAULT, and the list is gone. */
+	fake_put32(1, WORDS, 0);
+	fake_put32(1, WORDS + 4, 0x55555555);
+	fake_put32(1, WORDS + 8, 0x55555555);
+	fake_put32(1, MAP_VA + 0xFF0, 40);	/* in Q: spent */
+	int32_t k2 = REQ(reg1(1, p, SV_SG_KEEP | SV_SG_IN, MAP_VA + 0x100, 64, WORDS));
+	int32_t l2 = REQ(reg1(1, p, SV_SG_IN, MAP_VA + 0x800, 64, WORDS + 4));
+	int32_t k3 = REQ(reg1(1, p, SV_SG_KEEP | SV_SG_IN, BUF, 16, MAP_VA + 0xFF0));
+	int32_t g = REQ(reg1(1, p, SV_SG_IN, BUF + 0x100, 16, WORDS + 8));
+	REQ(share_unmap(D(1), qi));
+	CHECK(unmapped(1, MAP_VA, 2), "domain 1 has nothing at MAP_VA now");
+	uint8_t pbefore[0x2000], qbefore[0x2000], pafter[0x2000], qafter[0x2000];
+	fake_gread(2, PV, pbefore, sizeof(pbefore));
+	fake_gread(2, QV, qbefore, sizeof(qbefore));
+	fake_gfill(1, BUF, 0xEE, 0x200);
+	put_pattern(2, BUF + 0x400, 64, 75);
+	fake_raises_clear();
+	CHECK_RC(xfer1(2, p, SV_XFER_SEND, 0, BUF + 0x400, 64), SV_EFAULT,
+		 "kept K2's buffer is unmapped: SV_EFAULT");
+	CHECK(!share_state_has_list(1, (uint32_t)k2), "and K2 is gone");
+	CHECK_RC(sg_unregister(D(1), pi, (uint32_t)k2), SV_ENOENT, "its handle: SV_ENOENT");
+	CHECK_RC(xfer1(2, p, SV_XFER_SEND, 0, BUF + 0x400, 64), SV_EFAULT,
+		 "plain L2's buffer is unmapped: SV_EFAULT");
+	CHECK(!share_state_has_list(1, (uint32_t)l2), "and L2 is gone");
+	CHECK_RC(xfer1(2, p, SV_XFER_SEND, 0, BUF + 0x400, 64), SV_EFAULT,
+		 "kept K3's length word (spent when mapped) is unmapped: SV_EFAULT, not SV_EAGAIN");
+	CHECK(!share_state_has_list(1, (uint32_t)k3), "and K3 is gone");
+	fake_gread(2, PV, pafter, sizeof(pafter));
+	fake_gread(2, QV, qafter, sizeof(qafter));
+	CHECK(memcmp(pafter, pbefore, sizeof(pafter)) == 0 &&
+	      memcmp(qafter, qbefore, sizeof(qafter)) == 0 &&
+	      fake_get32(2, QV + 0xFF0) == 40 && all_bytes(1, BUF, 0x200, 0xEE) &&
+	      fake_get32(1, WORDS) == 0 && fake_get32(1, WORDS + 4) == 0x55555555 &&
+	      fake_raises_total() == 0, "nothing was written anywhere, no event");
+	CHECK_RC(xfer1(2, p, SV_XFER_SEND, 0, BUF + 0x400, 64), 16, "the next list, in RAM, works");
+	CHECK(has_pattern(1, BUF + 0x100, 16, 75, 0) && fake_get32(1, WORDS + 8) == 16 &&
+	      !share_state_has_list(1, (uint32_t)g), "its bytes and count");
+
+	/* A spent kept list whose buffer goes while its word stays: it waits
+	 * (SV_EAGAIN, not SV_EFAULT: its owner may be remapping), and fails
+	 * once its owner re-arms it with the buffer still gone. */
+	REQ(share_map(D(1), qi, MAP_VA, 0));
+	fake_put32(1, WORDS, 0);
+	int32_t kw2 = REQ(reg1(1, p, SV_SG_KEEP | SV_SG_IN, MAP_VA + 0x100, 16, WORDS));
+	CHECK_RC(xfer1(2, p, SV_XFER_SEND, 0, BUF + 0x400, 16), 16, "a send fills it");
+	REQ(share_unmap(D(1), qi));
+	CHECK_RC(xfer1(2, p, SV_XFER_SEND, 0, BUF + 0x400, 16), SV_EAGAIN,
+		 "spent, its buffer unmapped, its word 16: passed over (SV_EAGAIN)");
+	CHECK(share_state_has_list(1, (uint32_t)kw2), "and it stays registered");
+	fake_put32(1, WORDS, 0);
+	CHECK_RC(xfer1(2, p, SV_XFER_SEND, 0, BUF + 0x400, 16), SV_EFAULT,
+		 "re-armed with its buffer still gone: SV_EFAULT");
+	CHECK(!share_state_has_list(1, (uint32_t)kw2) && fake_get32(1, WORDS) == 0,
+	      "and it is gone, its word not written");
+
+	/* Mapped again read-only: a kept SV_SG_IN list over it is bad. */
+	REQ(share_map(D(1), qi, MAP_VA, 0));
+	fake_put32(1, WORDS, 0);
+	int32_t kr = REQ(reg1(1, p, SV_SG_KEEP | SV_SG_IN, MAP_VA + 0x100, 64, WORDS));
+	REQ(share_unmap(D(1), qi));
+	REQ(share_map(D(1), qi, MAP_VA, SV_MAP_READONLY));
+	fake_gfill(2, QV + 0x100, 0xBB, 64);
+	CHECK_RC(xfer1(2, p, SV_XFER_SEND, 0, BUF + 0x400, 64), SV_EFAULT,
+		 "kept list over a page mapped read-only since: SV_EFAULT");
+	CHECK(all_bytes(2, QV + 0x100, 64, 0xBB) && !share_state_has_list(1, (uint32_t)kr),
+	      "not written, and the list is gone");
+	CHECK(pfn_at(2, PV) == ppfn && pfn_at(2, QV) == qpfn,
+	      "domain 2's views were P and Q throughout");
+	end_share(p);
+	end_share(q);
+	CHECK(share_state_leftover() == NULL, "no share, watch or sg list is left");
+	check_clean("sg remap");
+}
+
+/*
+ * A kept list's length word across a page boundary (its two pages are
+ * not adjacent frames): the count is written into both, and the armed
+ * check reads both.
+ */
+static void test_sg_keep_straddle(void)
+{
+	int32_t s = new_share(1, 0x6);
+	uint32_t id = (uint32_t)s;
+	REQ(share_get(D(1), id, 15));
+	REQ(share_get(D(2), id, 16));
+	const uint32_t lw = BUF + 0x3000 - 2, big = BUF + 0x4000;
+	CHECK(fake_pa_of(1, lw - 2) + PAGE_SIZE != fake_pa_of(1, lw + 2),
+	      "the word's two pages are not adjacent frames (so both must be found)");
+	/* What a write or read of 4 bytes at lw's frame would reach instead of
+	 * the second page: zeroed, so that such a read would see an armed list. */
+	memset(fake_phys((fake_pa_of(1, lw) & ~(PAGE_SIZE - 1)) + PAGE_SIZE), 0, 8);
+	fake_gfill(1, lw - 2, 0xEE, 8);
+	fake_put32(1, lw, 0);
+	int32_t h = REQ(reg1(1, s, SV_SG_KEEP | SV_SG_IN, big, SV_SG_MAX_BYTES, lw));
+	put_pattern(2, big, SV_SG_MAX_BYTES, 80);
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, big, SV_SG_MAX_BYTES), SV_SG_MAX_BYTES,
+		 "64 KiB into a kept list whose length word straddles a page boundary");
+	CHECK(has_pattern(1, big, SV_SG_MAX_BYTES, 80, 0), "they arrived");
+	CHECK_EQ(fake_get32(1, lw), 0x10000, "the count 0x10000: its nonzero byte in the second page");
+	CHECK(all_bytes(1, lw - 2, 2, 0xEE) && all_bytes(1, lw + 4, 2, 0xEE),
+	      "the bytes either side are untouched");
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 16), SV_EAGAIN,
+		 "spent (0 in the first page, 1 in the second): SV_EAGAIN");
+	fake_gfill(1, lw, 0, 2);
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 16), SV_EAGAIN,
+		 "zeroing the half in the first page does not re-arm it");
+	fake_gfill(1, lw + 2, 0, 2);
+	put_pattern(2, BUF, 0x1234, 81);
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 0x1234), 0x1234,
+		 "zeroing the half in the second page too does: 0x1234 bytes");
+	CHECK(has_pattern(1, big, 0x1234, 81, 0), "they arrived");
+	CHECK_EQ(fake_get32(1, lw), 0x1234, "the count 0x1234: its nonzero bytes in the first page");
+	fake_gfill(1, lw + 2, 0, 2);
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 16), SV_EAGAIN,
+		 "spent (nonzero in the first page only): SV_EAGAIN");
+	/* An unmap elsewhere: the list's frames, both of the word's, are taken again. */
+	REQ(share_map(D(2), id, MAP_VA, 0));
+	REQ(share_unmap(D(2), id));
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 16), SV_EAGAIN,
+		 "after an unmap elsewhere, still spent");
+	fake_put32(1, lw, 0);	/* one store across the boundary */
+	put_pattern(2, big, SV_SG_MAX_BYTES, 82);
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, big, SV_SG_MAX_BYTES), SV_SG_MAX_BYTES,
+		 "re-armed by one 4-byte store of 0 across the boundary: 64 KiB again");
+	CHECK(has_pattern(1, big, SV_SG_MAX_BYTES, 82, 0) && fake_get32(1, lw) == 0x10000 &&
+	      all_bytes(1, lw - 2, 2, 0xEE) && all_bytes(1, lw + 4, 2, 0xEE),
+	      "the bytes, the count 0x10000, nothing either side");
+	REQ(share_map(D(2), id, MAP_VA, 0));
+	REQ(share_unmap(D(2), id));
+	CHECK_RC(xfer1(2, s, SV_XFER_SEND, 0, BUF, 16), SV_EAGAIN,
+		 "spent, seen through the frames taken again after another unmap");
+	CHECK(share_state_has_list(1, (uint32_t)h) && sg_lists_consistent(D(1)),
+	      "still registered, its frames those of its pages");
+	CHECK_RC(sg_unregister(D(1), id, (uint32_t)h), SV_OK, "unregister it");
+	end_share(s);
+	check_clean("sg keep straddle");
+}
+
 /* ---- random layouts ---- */
 
 static uint32_t rng_state;
@@ -1677,6 +2134,9 @@ int main(void)
 	test_sg_handles();
 	test_sg_seq_wrap();
 	test_sg_xfer();
+	test_sg_keep();
+	test_sg_remap();
+	test_sg_keep_straddle();
 	test_sg_random();
 	CHECK_EQ(fake_raises_ignored, 0, "no event was ever aimed at a dead domain");
 	CHECK_EQ(fake_share_ptes_at_death, 0, "no dead domain ever had a share page still mapped");
