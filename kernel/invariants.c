@@ -14,6 +14,8 @@
  *     but its own guest frames and share frames;
  *   - (with the full scan) the run queue holds exactly the runnable
  *     domains;
+ *   - (with the full scan) every watch's watcher is the peer of its
+ *     share that it remembers (share/watch.c);
  *   - (with the full scan) every sg list whose translation is current
  *     (share/sg.c) remembers the frames its buffers really have;
  *   - (with the full scan) each domain's event-port table binds to
@@ -129,6 +131,9 @@ static void full_scan(const char *after)
 	if (nfree != frames_free())
 		panic("invariant broken after %s: %u frames are FREE but the free list has %u",
 		      after, nfree, frames_free());
+	if (!watches_consistent())
+		panic("invariant broken after %s: a watch's watcher is not the peer it "
+		      "remembers of its share", after);
 	for (uint32_t id = 0; id < SV_MAX_DOMAINS; id++) {
 		struct domain *d = domain_get(id);
 		bool queued = sched_runnable() & (1u << id);

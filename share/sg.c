@@ -61,8 +61,9 @@ struct sg_list {		/* in use when its bit of in_use is set */
 };
 
 static struct sg_list lists[SV_MAX_DOMAINS][SV_MAX_SG_LISTS];
-/* Bit slot of in_use[d]: lists[d][slot] is registered. Looking for the
- * oldest list or a free slot then visits only the slots that matter. */
+/* Bit slot of in_use[d]: lists[d][slot] is registered. Looking for a
+ * free slot, or for a share's lists, then visits only the slots that
+ * matter. */
 static uint16_t in_use[SV_MAX_DOMAINS];
 _Static_assert(SV_MAX_SG_LISTS <= 16, "in_use has a bit per slot");
 
@@ -77,9 +78,26 @@ static bool list_used(uint32_t dom, uint32_t slot)
 	return in_use[dom] & (1u << slot);
 }
 
+/* Registrations so far, for handles. (Order is the queue's: a count
+ * would wrap.) */
+static uint64_t next_seq;
+
+/* Handles carry the slot and the sequence number, so a handle from a
+ * list that is gone does not name its slot's next occupant (until the
+ * 27 bits kept wrap: include/sharevisor.h says so). */
+#define HANDLE(slot, seq)	((int32_t)((((seq) & 0x07FFFFFFu) << 4) | (slot)))
+_Static_assert(SV_MAX_SG_LISTS == 16, "HANDLE keeps the slot in 4 bits");
+
+/* A list's slot, from its handle: cheaper than l - lists[dom], which
+ * divides by the size of a list. */
+static uint32_t slot_of(const struct sg_list *l)
+{
+	return (uint32_t)l->handle % SV_MAX_SG_LISTS;
+}
+
 static void queue_append(uint32_t dom, struct sg_list *l)
 {
-	uint8_t link = (uint8_t)(l - lists[dom] + 1);
+	uint8_t link = (uint8_t)(slot_of(l) + 1);
 	l->next = 0;
 	l->prev = queue_tail[dom];
 	if (queue_tail[dom])
@@ -103,18 +121,9 @@ static void queue_remove(uint32_t dom, const struct sg_list *l)
 
 static void list_free(uint32_t dom, struct sg_list *l)
 {
-	in_use[dom] &= (uint16_t)~(1u << (l - lists[dom]));
+	in_use[dom] &= (uint16_t)~(1u << slot_of(l));
 	queue_remove(dom, l);
 }
-/* Registrations so far, for handles. (Order is the queue's: a count
- * would wrap.) */
-static uint64_t next_seq;
-
-/* Handles carry the slot and the sequence number, so a handle from a
- * list that is gone does not name its slot's next occupant (until the
- * 27 bits kept wrap: include/sharevisor.h says so). */
-#define HANDLE(slot, seq)	((int32_t)((((seq) & 0x07FFFFFFu) << 4) | (slot)))
-_Static_assert(SV_MAX_SG_LISTS == 16, "HANDLE keeps the slot in 4 bits");
 
 /* Add the piece [pa, pa + len) after seg[0 .. *k): joined to the last
  * segment if it follows it in physical memory. */
@@ -172,16 +181,14 @@ int32_t fetch_list(struct domain *d, uint32_t list_va, uint32_t count, bool writ
 		src = NULL;
 	if (!src)
 		return SV_EFAULT;
-	uint64_t sum = 0;
+	uint32_t sum = 0;	/* at most SV_SG_MAX_BYTES: it cannot wrap */
 	for (uint32_t i = 0; i < count; i++) {
 		e[i] = src[i];	/* (src is e itself when the list was copied) */
-		if (e[i].len == 0)
+		if (e[i].len == 0 || e[i].len > SV_SG_MAX_BYTES - sum)
 			return SV_EINVAL;
 		sum += e[i].len;
 	}
-	if (sum > SV_SG_MAX_BYTES)
-		return SV_EINVAL;
-	*total = (uint32_t)sum;
+	*total = sum;
 	return translate(d->pgdir, e, count, write, seg, nseg);
 }
 
@@ -256,11 +263,11 @@ int32_t sg_register(struct domain *d, uint32_t id, uint32_t dir, uint32_t list_v
 	if (!free_slots)
 		return SV_ENOSPC;
 	in_use[d->id] |= (uint16_t)(1u << slot);
+	l->handle = HANDLE(slot, ++next_seq);
 	queue_append(d->id, l);
 	l->share = s->id;
 	l->dir = kind;
 	l->keep = dir & SV_SG_KEEP;
-	l->handle = HANDLE(slot, ++next_seq);
 	l->len_va = len_va;
 	l->n = count;
 	l->epoch = unmap_epoch;
@@ -387,7 +394,7 @@ int32_t sg_xfer(struct domain *d, uint32_t id, uint32_t dir, uint32_t peer_id,
 		return rc;
 
 	struct peer *p = &s->peers[peer_id];
-	struct domain *t = domain_get(p->dom);
+	struct domain *t = &domains[p->dom];	/* alive: a dying domain leaves its shares */
 	struct sg_list *theirs = oldest(t, s, sending ? SV_SG_IN : SV_SG_OUT);
 	if (!theirs)
 		return SV_EAGAIN;

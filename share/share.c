@@ -15,7 +15,7 @@
 #include "share.h"
 #include "usercopy.h"
 
-static struct share shares[SV_MAX_SHARES];
+struct share shares[SV_MAX_SHARES];	/* (share.h's share_held reads it) */
 static uint32_t generation[SV_MAX_SHARES];	/* bumped on each reuse of a slot */
 
 /* The share with this id, if it exists (destroyed or not). A stale id
@@ -28,20 +28,11 @@ static struct share *share_lookup(uint32_t id)
 	return s->used && (uint32_t)s->id == id ? s : NULL;
 }
 
-struct share *share_held(struct domain *d, uint32_t id, struct peer **self)
+struct peer *share_peer_of(struct share *s, const struct domain *d)
 {
-	struct share *s = share_lookup(id);
-	if (!s || !(s->held & (1u << d->id)))
-		return NULL;
-	if (!self)
-		return s;
-	for (uint32_t p = 0; p < SV_SHARE_MAX_PEERS; p++) {
-		if (s->peers[p].used && s->peers[p].dom == d->id) {
-			if (self)
-				*self = &s->peers[p];
-			return s;
-		}
-	}
+	for (uint32_t p = 0; p < SV_SHARE_MAX_PEERS; p++)
+		if (s->peers[p].used && s->peers[p].dom == d->id)
+			return &s->peers[p];
 	return NULL;
 }
 

@@ -16,9 +16,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "domain.h"
 #include "sharevisor.h"
-
-struct domain;
 
 /* One peer of a share: a domain that got it. */
 struct peer {
@@ -48,8 +47,19 @@ int32_t share_map(struct domain *d, uint32_t id, uint32_t va, uint32_t flags);
 int32_t share_unmap(struct domain *d, uint32_t id);
 int32_t share_info(struct domain *d, uint32_t id, uint32_t status_va);
 void share_domain_dies(struct domain *d);	/* drop everything it holds */
-/* The share id names, if the caller holds it (and its peer entry), or NULL. */
-struct share *share_held(struct domain *d, uint32_t id, struct peer **self);
+/* The share id names, if the caller holds it (and its peer entry), or
+ * NULL. Inline: every share, watch and sg call starts here. */
+extern struct share shares[SV_MAX_SHARES];
+struct peer *share_peer_of(struct share *s, const struct domain *d);	/* d's entry */
+static inline struct share *share_held(struct domain *d, uint32_t id, struct peer **self)
+{
+	struct share *s = &shares[id % SV_MAX_SHARES];
+	if (id > INT32_MAX || !s->used || (uint32_t)s->id != id || !(s->held & (1u << d->id)))
+		return NULL;	/* no such share (a stale id names nothing), or not d's */
+	if (self)
+		*self = share_peer_of(s, d);
+	return s;
+}
 /* Raise the event port of peer p of share s. */
 void share_notify(struct share *s, const struct peer *p);
 /* For the invariant checker: are the ports d's port table binds to
@@ -74,5 +84,8 @@ void sg_remove_all(const struct domain *d, const struct share *s);
 /* For the invariant checker: each registered list's remembered frames
  * are still its buffers' (share/sg.c). */
 bool sg_lists_consistent(const struct domain *d);
+/* For the invariant checker: each watch's watcher is still that peer of
+ * its share (share/watch.c). */
+bool watches_consistent(void);
 
 #endif /* SV_SHARE_H */

@@ -115,15 +115,16 @@ uint32_t watch_fire(struct share *s, uint32_t offset)
 			continue;
 		}
 		/* A watch lives while its watcher is that peer of the share
-		 * (leave removes it); its counter's frame is good until a
-		 * mapping goes, and then it is looked up again. */
+		 * (leave removes it, and a dying domain leaves its shares);
+		 * its counter's frame is good until a mapping goes, and then
+		 * it is looked up again. */
 		struct peer *p = &s->peers[w->peer];
-		struct domain *watcher = domain_get(w->dom);
-		if (w->epoch != unmap_epoch && watcher &&
+		struct domain *watcher = &domains[w->dom];	/* alive, as a peer */
+		if (w->epoch != unmap_epoch &&
 		    guest_range_frames(watcher->pgdir, w->counter_va, 4, true,
 				       &w->counter_frame) == SV_OK)
 			w->epoch = unmap_epoch;
-		if (!watcher || !p->used || p->dom != w->dom || w->epoch != unmap_epoch) {
+		if (w->epoch != unmap_epoch) {
 			unlink_at(link);	/* the counter's page is gone: so is the watch */
 			continue;
 		}
@@ -140,6 +141,23 @@ uint32_t watch_fire(struct share *s, uint32_t offset)
 		link = &w->next;
 	}
 	return fired;
+}
+
+/* For the invariant checker: every watch's watcher is, at the peer id it
+ * remembers, a peer of the watch's share (watch_fire relies on it). */
+bool watches_consistent(void)
+{
+	for (uint32_t i = 0; i < WATCH_POOL; i++) {
+		const struct watch *w = &pool[i];
+		if (!w->used)
+			continue;
+		const struct share *s = &shares[(uint32_t)w->share % SV_MAX_SHARES];
+		if (!s->used || s->id != w->share || w->peer >= SV_SHARE_MAX_PEERS ||
+		    !s->peers[w->peer].used || s->peers[w->peer].dom != w->dom ||
+		    !domain_alive(&domains[w->dom]))
+			return false;
+	}
+	return true;
 }
 
 int32_t watch_trigger(struct domain *d, uint32_t id, uint32_t offset)

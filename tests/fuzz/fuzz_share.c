@@ -375,6 +375,8 @@ static void check_invariants(void)
 	for (uint32_t id = 0; id < FAKE_NDOMS; id++)
 		if (domain_alive(fake_dom(id)) && !sg_lists_consistent(fake_dom(id)))
 			broken("domain %u has an sg list whose frames are not its pages'", id);
+	if (!watches_consistent())
+		broken("a watch's watcher is not the peer of its share it remembers");
 	for (uint32_t id = 0; id < FAKE_NDOMS; id++)
 		if (!share_ports_consistent(fake_dom(id)))
 			broken("domain %u's ports bound to shares %#x are not those its peers use", id,
