@@ -64,9 +64,13 @@ static uint32_t ns_doorbell;		/* NS_DOORBELL(ns_self) rang: 0 */
 static struct ns_msg ns_reply;
 static volatile uint32_t ns_reply_len;
 
+/* Ports raised, kept for msg_poll's MSG_POLL_PORT entries: from upcalls,
+ * and from the waits that take pending ports themselves. */
+static uint32_t ports_seen;
+
 static void on_event(uint32_t port)
 {
-	(void)port;	/* every wait looks at its own condition */
+	ports_seen |= 1u << port;	/* every wait looks at its own condition */
 }
 
 const char *msg_strerror(int32_t err)
@@ -101,7 +105,7 @@ static bool wait_for(bool (*ready)(struct handle *), struct handle *h, uint64_t 
 		if (ok || (deadline && sv_now() >= deadline))
 			break;
 		sv_wait();
-		events_take_pending();
+		ports_seen |= events_take_pending();
 	}
 	events_enable();
 	return ok;
@@ -419,7 +423,7 @@ int32_t send_sg(struct handle *c, const struct msg_hdr *hdr, const struct sv_sg 
 		if (flags & MSG_CALL) {	/* send, then wait masked, as wait_for does */
 			events_disable();
 			rc = sv_sg_xfer(c->share, SV_XFER_SEND | SV_XFER_WAIT, c->other, sg, entries);
-			events_take_pending();
+			ports_seen |= events_take_pending();
 			events_enable();
 		} else {
 			rc = sv_sg_xfer(c->share, SV_XFER_SEND, c->other, sg, entries);
@@ -580,6 +584,12 @@ int32_t msg_close(int32_t h)
 
 static uint32_t ready_events(const struct msg_pollfd *f)
 {
+	if (f->handle >= MSG_POLL_PORT(0) && f->handle < MSG_POLL_PORT(SV_NR_PORTS)) {
+		uint32_t port = (uint32_t)(f->handle - MSG_POLL_PORT(0));
+		if (event_test_and_clear(port))
+			ports_seen |= 1u << port;	/* pending, not delivered yet */
+		return ports_seen & (1u << port) ? MSG_POLLIN & f->events : 0;
+	}
 	struct handle *c = get_handle(f->handle, CONN);
 	uint32_t r = 0;
 	if (c) {
@@ -611,7 +621,7 @@ static bool any_ready(struct handle *unused)
 
 int32_t msg_poll(struct msg_pollfd *fds, uint32_t n, uint64_t timeout_ns)
 {
-	if (n > MSG_MAX_HANDLES)
+	if (n > MSG_POLL_MAX)
 		return SV_EINVAL;
 	poll_fds = fds;
 	poll_n = n;
@@ -619,7 +629,10 @@ int32_t msg_poll(struct msg_pollfd *fds, uint32_t n, uint64_t timeout_ns)
 	if (!any_ready(NULL) && timeout_ns)
 		wait_for(any_ready, NULL, deadline_after(timeout_ns));
 	int32_t count = 0;
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
 		count += fds[i].revents != 0;
+		if (fds[i].revents && fds[i].handle >= MSG_POLL_PORT(0))
+			ports_seen &= ~(1u << (fds[i].handle - MSG_POLL_PORT(0)));	/* reported */
+	}
 	return count;
 }

@@ -135,7 +135,16 @@ struct msg_pollfd {
 	uint32_t revents;	/* OUT: what is ready (MSG_POLLHUP always reported) */
 };
 /* Returns how many entries have revents set; 0 after timeout_ns (0: look
- * once, without waiting). */
+ * once, without waiting). At most MSG_POLL_MAX entries (else SV_EINVAL).
+ *
+ * An entry may also wait for an event port of the guest's own, such as
+ * a device's (docs/devices.md): handle MSG_POLL_PORT(port), events
+ * MSG_POLLIN. It is ready once that port has been raised since the last
+ * msg_poll that reported it (the library owns the event handler, so the
+ * raise is kept for it). A server serves its devices and its
+ * connections from one loop that way (guests/fileserver.c and COM2). */
+#define MSG_POLL_PORT(port)	(0x10000 + (int32_t)(port))
+#define MSG_POLL_MAX		(MSG_MAX_HANDLES + 4)
 int32_t msg_poll(struct msg_pollfd *fds, uint32_t n, uint64_t timeout_ns);
 
 const char *msg_strerror(int32_t err);

@@ -397,7 +397,15 @@ static int badapi(void)
 	CHECK_MSG(msg_accept(l, 0x10), SV_EINVAL);
 	struct msg_pollfd p = { .handle = l, .events = MSG_POLLACCEPT };
 	CHECK_MSG(msg_poll(&p, 1, 20 * MS), 0);		/* nobody connects: a timeout */
-	CHECK_MSG(msg_poll(&p, MSG_MAX_HANDLES + 1, 0), SV_EINVAL);
+	CHECK_MSG(msg_poll(&p, MSG_POLL_MAX + 1, 0), SV_EINVAL);
+	/* An event port in the poll: ready once raised, once reported. */
+	const uint32_t port = SV_PORT_FIRST_FREE + 12;
+	struct msg_pollfd pp[2] = { { l, MSG_POLLACCEPT, 0 }, { MSG_POLL_PORT(port), MSG_POLLIN, 0 } };
+	CHECK_MSG(msg_poll(pp, 2, 0), 0);			/* not raised yet */
+	CHECK_MSG(sv_event_send(SV_DOMID_SELF, port), 0);
+	CHECK_MSG(msg_poll(pp, 2, 20 * MS), 1);
+	CHECK(pp[1].revents == MSG_POLLIN && pp[0].revents == 0, "the port's entry is the one ready");
+	CHECK_MSG(msg_poll(pp, 2, 20 * MS), 0);		/* reported: not again */
 
 	/* A connection to ourselves, to abuse. */
 	int32_t c = msg_connect("badapi", 0);
