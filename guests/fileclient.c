@@ -6,12 +6,16 @@
  * only by reading the right bytes.
  *
  *   module line: fileclient.elf name=client [ns=32] [service=files] [wait_ms=20000]
+ *                [start_after_ms=T]
+ *
+ *   start_after_ms=T   wait T ms before connecting (a test's other client
+ *                      gets its part done first)
  *
  * After Tversion and Tattach, for each file: one Twalk from the root to
  * it, Topen, Treads of iounit bytes until one returns 0, Tstat, Tclunk;
  * size, checksum and stat fields checked. Then each directory: Tread its
  * entries, stat structures, and compare their names. Then what must
- * fail: a walk to a missing name (Rerror "file not found"), a walk that
+ * fail: a walk to a missing name (Rerror "file does not exist"), a walk that
  * stops part-way (a short Rwalk, and newfid not made), an open for
  * writing, a read of a fid not opened.
  *
@@ -244,7 +248,7 @@ static enum outcome expect_errors(void)
 	struct p9_fcall r;
 	uint32_t seen = 0;
 	enum outcome o = walk("/nosuchfile", PROBE_FID, P9_RERROR, false, &r);
-	if ((o = expect_rerror(o, &r, "file not found", "walk /nosuchfile", &seen)) != DONE)
+	if ((o = expect_rerror(o, &r, "file does not exist", "walk /nosuchfile", &seen)) != DONE)
 		return o;
 	/* walk(5): a later name that fails is a short Rwalk, not an Rerror */
 	if ((o = walk("/docs/nosuch.txt", PROBE_FID, P9_RWALK, false, &r)) != DONE)
@@ -252,7 +256,7 @@ static enum outcome expect_errors(void)
 	if (r.nwqid != 1)
 		return fail("walk /docs/nosuch.txt: an Rwalk of %u qids, expected 1", r.nwqid);
 	o = fid_call(P9_TCLUNK, PROBE_FID, P9_RERROR, &r, "clunk after a short walk");
-	if ((o = expect_rerror(o, &r, "unknown fid", "clunk after a short walk", &seen)) != DONE)
+	if ((o = expect_rerror(o, &r, "fid unknown or out of range", "clunk after a short walk", &seen)) != DONE)
 		return o;
 	if ((o = walk("/README", PROBE_FID, P9_RWALK, true, &r)) != DONE)
 		return o;
@@ -263,7 +267,7 @@ static enum outcome expect_errors(void)
 		return o;
 	t = (struct p9_fcall){ .type = P9_TREAD, .fid = ROOT_FID, .count = 100 };
 	o = call(&t, &r, P9_RERROR, "read the root, not opened");
-	if ((o = expect_rerror(o, &r, "fid not open", "read the root, not opened", &seen)) != DONE)
+	if ((o = expect_rerror(o, &r, "bad use of fid", "read the root, not opened", &seen)) != DONE)
 		return o;
 	errors_seen = seen;
 	return DONE;
@@ -307,11 +311,14 @@ int main(const struct sv_start_info *si)
 	char service[MSG_NAME_MAX] = "files";
 	sv_cmdline_get("service", service, sizeof(service));
 	uint32_t wait_ms = sv_cmdline_uint("wait_ms", 20000);
+	uint32_t start_after_ms = sv_cmdline_uint("start_after_ms", 0);
 	int32_t rc = msg_init((sv_share_t)sv_cmdline_uint("ns", MSG_NS_SHARE));
 	if (rc < 0) {
 		printf("fileclient: msg_init: %s\n", msg_strerror(rc));
 		return 1;
 	}
+	if (start_after_ms)
+		sv_sleep_ns(start_after_ms * 1000000ull);
 	uint32_t reconnects = 0;
 	struct progress p = { .attempts = 1 };
 	bool up = start_session(service, wait_ms);

@@ -224,12 +224,14 @@ static void io_body(struct io *io, struct p9_fcall *f)
 		break;
 	case P9_TSTAT:
 	case P9_TCLUNK:
+	case P9_TREMOVE:
 		IO_INT(io, f->fid);
 		break;
 	case P9_RSTAT:
 		io_rstat(io, &f->stat);
 		break;
 	case P9_RCLUNK:
+	case P9_RREMOVE:
 		break;
 	default:
 		if (!io->err)	/* the type itself may not have been there */

@@ -53,7 +53,7 @@ enum p9_type {
 	P9_TREAD = 116, P9_RREAD,
 	P9_TWRITE = 118, P9_RWRITE,	/* not in the subset */
 	P9_TCLUNK = 120, P9_RCLUNK,
-	P9_TREMOVE = 122, P9_RREMOVE,	/* not in the subset */
+	P9_TREMOVE = 122, P9_RREMOVE,	/* decoded: it clunks, and is refused */
 	P9_TSTAT = 124, P9_RSTAT,
 	P9_TWSTAT = 126, P9_RWSTAT,	/* not in the subset */
 };

@@ -19,14 +19,18 @@
 #define E_MSIZE		"msize too small"
 #define E_TOOBIG	"message longer than msize"
 #define E_NOAUTH	"authentication not required"
-#define E_NOFID		"unknown fid"
-#define E_INUSE		"fid in use"
+/* Where Plan 9's or Linux's table (net/9p/error.c) has a string for the
+ * case, it is that string, so that Linux's v9fs turns it into the right
+ * errno (EBADF, ENOENT, EROFS, ...) instead of "Unknown error 526". */
+#define E_NOFID		"fid unknown or out of range"
+#define E_INUSE		"fid already in use"
 #define E_FIDS		"too many fids"
-#define E_OPEN		"fid is open"
-#define E_NOTOPEN	"fid not open"
-#define E_NOTFOUND	"file not found"
+#define E_OPEN		"file already open for I/O"
+#define E_NOTOPEN	"bad use of fid"
+#define E_NOTFOUND	"file does not exist"
 #define E_NOTDIR	"not a directory"
-#define E_PERM		"permission denied: the tree is read-only"
+#define E_PERM		"permission denied"
+#define E_ROFS		"Read-only file system"
 #define E_DIROFFSET	"bad offset in directory read"
 #define E_DIRCOUNT	"count too small for a directory entry"
 #define E_REQUEST	"not a request"
@@ -133,6 +137,7 @@ static const char *do_attach(struct p9_session *s, const struct p9_fcall *t,
 		return E_NOAUTH;
 	if (!fid_new(s, t->fid, 0, &err))
 		return err;
+	s->attaches++;
 	r->qid = qid_of(s, 0);
 	return NULL;
 }
@@ -180,6 +185,8 @@ static const char *do_open(struct p9_session *s, const struct p9_fcall *t, struc
 	if (f->open)
 		return E_OPEN;
 	/* Only reading: OREAD, or OEXEC of a file; no OTRUNC, no ORCLOSE. */
+	if ((t->mode & 3) == P9_OWRITE || (t->mode & 3) == P9_ORDWR)
+		return E_ROFS;
 	if (t->mode != P9_OREAD && !(t->mode == P9_OEXEC && !node_at(s, f->node)->dir))
 		return E_PERM;
 	f->open = true;
@@ -270,12 +277,25 @@ static const char *do_clunk(struct p9_session *s, const struct p9_fcall *t, stru
 	return NULL;
 }
 
+/* remove(5): the fid is clunked even when the remove fails, as here it
+ * always does (Linux's rm counts on that). */
+static const char *do_remove(struct p9_session *s, const struct p9_fcall *t, struct p9_fcall *r)
+{
+	(void)r;
+	struct p9_fid *f = fid_find(s, t->fid);
+	if (!f)
+		return E_NOFID;
+	f->used = false;
+	return E_ROFS;
+}
+
 typedef const char *handler_t(struct p9_session *s, const struct p9_fcall *t,
 			      struct p9_fcall *r);
 
 static handler_t *const handlers[P9_TWSTAT + 1] = {
 	[P9_TVERSION] = do_version, [P9_TATTACH] = do_attach, [P9_TWALK] = do_walk,
 	[P9_TOPEN] = do_open, [P9_TREAD] = do_read, [P9_TSTAT] = do_stat, [P9_TCLUNK] = do_clunk,
+	[P9_TREMOVE] = do_remove,
 };
 
 static const char *handle(struct p9_session *s, const struct p9_fcall *t, struct p9_fcall *r)
@@ -298,6 +318,9 @@ static void answer(struct p9_session *s, const uint8_t *req, uint32_t len, struc
 	memset(r, 0, sizeof(*r));
 	if (s->msize && len > s->msize) {
 		err = E_TOOBIG;
+	} else if (rc == P9_ETYPE && (t.type == P9_TCREATE || t.type == P9_TWRITE ||
+					 t.type == P9_TWSTAT)) {
+		err = E_ROFS;		/* a request we know, on a tree that stays as it is */
 	} else if (rc < 0) {
 		s->malformed++;
 		err = p9_strerror(rc);	/* t.tag is the request's, if it had one */
@@ -331,4 +354,14 @@ uint32_t p9_serve(struct p9_session *s, const uint8_t *req, uint32_t len, uint8_
 	if (out.data_len)
 		memcpy(reply + out.head_len, out.data, out.data_len);
 	return out.head_len + out.data_len;
+}
+
+bool p9_session_over(const struct p9_session *s)
+{
+	if (!s->attaches)
+		return false;
+	for (uint32_t i = 0; i < P9_SERVE_FIDS; i++)
+		if (s->fids[i].used)
+			return false;
+	return true;
 }

@@ -47,7 +47,7 @@ struct p9_session {
 	uint32_t msize;		/* agreed by Tversion; 0 before */
 	struct p9_fid fids[P9_SERVE_FIDS];
 	/* what it did, for the server's summary */
-	uint32_t requests, reads, errors, malformed;
+	uint32_t requests, reads, errors, malformed, attaches;
 	uint64_t file_bytes;	/* bytes of files (not directories) in Rreads */
 };
 
@@ -69,5 +69,11 @@ struct p9_reply {
 };
 void p9_serve_gather(struct p9_session *s, const uint8_t *req, uint32_t len, uint8_t *head,
 		     struct p9_reply *out);
+
+/* Has the client attached and then clunked every fid? On a byte stream
+ * nothing else says that a client is done (Linux clunks its last fid,
+ * the root's, when it unmounts), so a stream server takes this as the
+ * end of the session. */
+bool p9_session_over(const struct p9_session *s);
 
 #endif /* SV_NINEP_SERVE_H */
