@@ -60,7 +60,7 @@ DEMO_MODULES := $(B)/guests/lanctl.elf "name=lanctl lan=ping,pong" \
 	$(B)/guests/ping.elf "name=ping lan=32 peer=pong count=2000" \
 	$(B)/guests/pong.elf "name=pong lan=32"
 
-SETUP_GOALS := run run-devices run-files test iso bochs qemu-gdb trace-diagram bench fuzz fuzz-host fuzz-guests fuzz-coverage
+SETUP_GOALS := run run-devices run-files run-linux-9p test iso bochs qemu-gdb trace-diagram bench fuzz fuzz-host fuzz-guests fuzz-coverage
 ifneq ($(filter $(SETUP_GOALS),$(MAKECMDGOALS)),)
   SETUP_STATUS := $(shell tools/setup.sh 1>&2; echo $$?)
   ifneq ($(SETUP_STATUS),0)
@@ -122,7 +122,7 @@ GUEST_LIB_OBJS := $(B)/guests/lib/entry.o $(B)/guests/lib/start.o \
 	$(LIB_OBJS)
 # The 9P file service (docs/msg-9p.md): wire format, service, client.
 GUEST_LIB_OBJS += $(B)/guests/lib/ninep.o $(B)/guests/lib/ninep_serve.o \
-	$(B)/guests/lib/ninep_client.o
+	$(B)/guests/lib/ninep_stream.o $(B)/guests/lib/ninep_client.o
 GUEST_LIB := $(B)/guests/libsv.a
 DEMO_GUESTS := $(patsubst guests/%.c,$(B)/guests/%.elf,$(wildcard guests/*.c))
 TEST_GUESTS := $(patsubst tests/guests/%.c,$(B)/tests/guests/%.elf,$(wildcard tests/guests/*.c))
@@ -277,6 +277,26 @@ run-files: $(HV) $(DEMO_GUESTS)
 	$(Q)tools/qemu-status.sh $(QEMU) $(QEMU_OPTS) -cdrom $(B)/files/files.iso -display none \
 		-serial mon:stdio
 
+# Linux mounts the 9P file service (docs/msg-9p.md, "Linux as a client"):
+# Sharevisor serves the tree on COM2 as well as on the message
+# transport; a second QEMU boots Debian's i386 Linux with a busybox
+# initramfs (tools/linux9p: fetched once with apt-get download, cached in
+# /var/cache/sharevisor-linux), its ttyS1 the other end of our COM2, and
+# runs tools/linux9p/jobs/demo.sh: mount, ls -lR, md5sum of every file,
+# umount. Both consoles are shown: Linux's here, ours in the file named.
+LINUX9P_MODULES := $(B)/guests/msgns.elf "name=ns" \
+	$(B)/guests/fileserver.elf "name=fs serial=1 exit_after_clients=1"
+run-linux-9p: $(HV) $(DEMO_GUESTS)
+	@mkdir -p $(B)/linux9p
+	$(call say,ISO,$(B)/linux9p/server.iso)
+	$(Q)tools/mkiso.sh $(B)/linux9p/server.iso $(HV) "" $(LINUX9P_MODULES)
+	$(Q)python3 tools/linux9p/linuxvm.py \
+		--server "$(QEMU) $(QEMU_OPTS) -cdrom $(B)/linux9p/server.iso -display none" \
+		--server-ready "serving 9P on COM2 too" --server-log $(B)/linux9p/server-console.log \
+		--job tools/linux9p/jobs/demo.sh; rc=$$?; \
+	echo "---- Sharevisor's console ($(B)/linux9p/server-console.log):"; \
+	tr -d '\r' < $(B)/linux9p/server-console.log | grep -v '^$$' | tail -n 12; exit $$rc
+
 # Host unit tests: the hardware-free parts, under ASan and UBSan.
 HOST_CC := gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror \
@@ -328,8 +348,8 @@ $(B)/unit/test_share: tests/unit/test_share.c tests/unit/fake_kernel.c tests/uni
 # The 9P2000 wire format and service of the file service (guests/lib/
 # ninep*.c), which use nothing of the guest library but memcpy and
 # friends: on the host they take them from libc.
-NINEP_SOURCES := guests/lib/ninep.c guests/lib/ninep_serve.c
-NINEP_TESTS := $(B)/unit/test_ninep $(B)/unit/test_ninep_serve
+NINEP_SOURCES := guests/lib/ninep.c guests/lib/ninep_serve.c guests/lib/ninep_stream.c
+NINEP_TESTS := $(B)/unit/test_ninep $(B)/unit/test_ninep_serve $(B)/unit/test_ninep_stream
 UNIT_TESTS += $(NINEP_TESTS)
 $(NINEP_TESTS): $(B)/unit/%: tests/unit/%.c $(NINEP_SOURCES) guests/lib/ninep*.h \
 		tests/unit/unit.c tests/unit/unit.h
@@ -416,7 +436,7 @@ bench: all
 clean:
 	rm -rf $(B) .gdbinit compile_commands.json
 
-.PHONY: compile_commands.json all guests bench iso run run-devices run-files bochs qemu-gdb unit fuzz fuzz-host fuzz-guests fuzz-coverage test \
+.PHONY: compile_commands.json all guests bench iso run run-devices run-files run-linux-9p bochs qemu-gdb unit fuzz fuzz-host fuzz-guests fuzz-coverage test \
 	trace-diagram clean FORCE
 .DELETE_ON_ERROR:
 # Keep the guests' object files (intermediates of the .elf rules) between builds.

@@ -7,6 +7,7 @@ and returns a list of problems (empty when the behaviour is right).
 Checks compare numbers and bytes with what the test set up, not just the
 presence of a message.
 """
+import hashlib
 import os
 import re
 import subprocess
@@ -16,6 +17,7 @@ import zlib
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "tools"))
 import mkfstree  # noqa: E402  (the 9P file service's tree, to check the guests against)
+import serial9p  # noqa: E402  (a 9P client on COM2: the fs-serial tests' peer)
 
 MiB = 1 << 20
 KiB = 1 << 10
@@ -27,9 +29,10 @@ class Context:
     """What a check function gets: the log and the run's set-up. com2 is
     what arrived on the second serial port (the passthrough device)."""
 
-    def __init__(self, log, emulator, mem_mb, workdir, hv, com2=""):
+    def __init__(self, log, emulator, mem_mb, workdir, hv, com2="", peer=None):
         self.log, self.emulator, self.mem_mb = log, emulator, mem_mb
         self.workdir, self.hv, self.com2 = workdir, hv, com2
+        self.peer = peer        # what the test's COM2 peer returned (Test.com2_peer)
 
     def lines(self, prefix):
         return [l for l in self.log.splitlines() if l.startswith(prefix)]
@@ -86,7 +89,7 @@ class Module:
 class Test:
     def __init__(self, name, check, hv_args="", modules=(), mem_mb=32,
                  expect_status=EXIT_OK, emulators=("qemu", "bochs"), direct=False,
-                 qemu_cpu=None):
+                 qemu_cpu=None, com2_peer=None):
         if "check=invariants" in hv_args.split():   # the checker must say it is on
             check = all_of(check, check_lines(r"^check: frame-table invariants verified "
                                               r"after every hypercall$"))
@@ -94,6 +97,11 @@ class Test:
         self.modules, self.mem_mb = list(modules), mem_mb
         self.expect_status, self.emulators, self.direct = expect_status, emulators, direct
         self.qemu_cpu = qemu_cpu     # QEMU's -cpu, e.g. a CPU without FXSR
+        # A program at the other end of COM2 (tests/serial9p.py): called
+        # in a thread as com2_peer(conn, console, emulator) while the
+        # hypervisor runs, with conn a connected socket and console() the
+        # COM1 log so far; what it returns is ctx.peer for the check.
+        self.com2_peer = com2_peer
 
     def module_files(self, workdir):
         """Write the modules into workdir: [(path, args)]."""
@@ -2032,6 +2040,158 @@ TESTS += [
                   Module("name=hostile", elf="fshostile")]),
 ]
 
+
+# ---- 9P on COM2 (fileserver serial=1): a client at the other end of the
+# line (tests/serial9p.py; Linux's v9fs in the linux-9p tests) beside the
+# msg transport's. Each serial session the client ends by clunking its
+# last fid counts as a client for exit_after_clients.
+
+FS_SERIAL_SESSIONS = {"qemu": 6, "bochs": 5}   # serial9p.peer_fs_serial's sessions
+
+
+def check_fs_serial(ctx):
+    """The peer read the tree right over COM2, writes were refused with
+    EROFS's string, every hostile byte stream was dropped with a line that
+    says why and the next session worked; under QEMU the msg transport's
+    client read its tree while the serial client did not read (the server
+    never waited on the line)."""
+    errors, peer = [], ctx.peer or {}
+    files = mkfstree.files()
+    expect(peer.get("files") == len(files) and peer.get("bytes") == sum(len(d) for _, d in files),
+           "the serial client read %s files, %s bytes; the tree has %d, %d"
+           % (peer.get("files"), peer.get("bytes"), len(files), sum(len(d) for _, d in files)),
+           errors)
+    expect(peer.get("msize") == serial9p.MSIZE, "msize %s, not %d" % (peer.get("msize"),
+                                                                      serial9p.MSIZE), errors)
+    expect(peer.get("refused") == ["Read-only file system"] * 4,
+           "open for writing, Twrite, Tcreate, Tremove: %s" % peer.get("refused"), errors)
+    expect(len(peer.get("hostile", [])) == 4, "hostile phases done: %s" % peer.get("hostile"),
+           errors)
+    for size in (0, 6, 4294967295):
+        expect(ctx.search(r"^\[fs\] fileserver: serial: size field %d: no 9P message has it, "
+                          r"so the stream cannot be followed$" % size),
+               "no line for the size field %d" % size, errors)
+    expect(len(ctx.lines("[fs] fileserver: serial: session dropped")) == 4,
+           "not 4 'session dropped' lines", errors)
+    expect(ctx.search(r"^\[fs\] fileserver: serial: a message cut off after 9 of 19 bytes, "
+                      r"then 2000 ms of silence$"), "no line for the message cut in half", errors)
+    sessions = len(ctx.lines("[fs] fileserver: serial session ended: "))
+    expect(sessions == FS_SERIAL_SESSIONS[ctx.emulator],
+           "%d serial sessions ended, expected %d" % (sessions, FS_SERIAL_SESSIONS[ctx.emulator]),
+           errors)
+    m = ctx.search(r"^\[fs\] fileserver: serial: \d+ messages, (\d+) bytes in, (\d+) out; "
+                   r"(\d+) broken streams, (\d+) cut off$")
+    expect(m and m.group(3) == "3" and m.group(4) == "1",
+           "the serial summary: %s" % (m and m.group(0)), errors)
+    expect(ctx.search(r"^\[fs\] fileserver: serial: line errors: 0 overruns, 0 parity, "
+                      r"0 framing, 0 breaks$"), "line errors on a clean line", errors)
+    if ctx.emulator == "qemu":
+        expect(peer.get("stuck_replies") == 60, "replies read late: %s"
+               % peer.get("stuck_replies"), errors)
+        expect(peer.get("client_done_before_stuck") is False,
+               "the msg client had finished before the serial client got stuck: "
+               "the test proved nothing (start it later)", errors)
+    return errors
+
+
+def fs_serial_test(name, emulator, client_after_ms):
+    return Test(name,
+                all_of(check_fs_serial, check_fileclient("client"),
+                       check_lines(r"^\[fs\] fileserver: serving 9P on COM2 too$"),
+                       check_all_exited(["ns", "fs", "client"]), check_no_kills),
+                emulators=(emulator,), com2_peer=serial9p.peer_fs_serial,
+                modules=fs_modules(
+                    [("fs", "serial=1 exit_after_clients=%d" % (FS_SERIAL_SESSIONS[emulator] + 1))],
+                    [("client", "start_after_ms=%d" % client_after_ms)]))
+
+
+# ---- Linux's v9fs as the client (tools/linux9p): a second QEMU boots
+# Debian's i386 kernel, its ttyS1 joined to our COM2, and runs
+# tools/linux9p/jobs/test.sh: mount, find, ls, md5sum, reads at odd
+# offsets, a write, create, remove and mkdir refused, unmount, mount again.
+
+LINUX_JOB = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                         "tools", "linux9p", "jobs", "test.sh")
+
+
+def peer_linux(sock, console, emulator):
+    """The Linux VM, as the COM2 peer: started once our server serves."""
+    sys.path.insert(0, os.path.join(os.path.dirname(LINUX_JOB), ".."))
+    import linuxvm  # noqa: E402  (fetches the kernel and busybox once, cached)
+    serial9p.wait_for_line(console, "fileserver: serving 9P on COM2 too", 60)
+    r = linuxvm.run(sock, LINUX_JOB, timeout=150)
+    return {"status": r.status, "sections": linuxvm.sections(r.output), "output": r.output}
+
+
+peer_linux.wants_path = True     # it connects itself: QEMU's -serial unix:SOCK
+
+
+def check_linux_9p(ctx):
+    """What Linux saw is the generator's tree: every name, size, mode and
+    checksum, odd-offset reads, a listing; writes refused with EROFS;
+    a second mount works. The server saw two sessions end, nothing
+    malformed."""
+    errors, peer = [], ctx.peer or {}
+    sec = peer.get("sections", {})
+    files = dict(mkfstree.files())
+    out = peer.get("output", "")
+    expect(peer.get("status") == 0, "the Linux job's status: %s; its output ends %r"
+           % (peer.get("status"), out[-300:]), errors)
+    for name in ("MOUNT1", "UMOUNT1", "MOUNT2", "UMOUNT2"):
+        expect(sec.get(name) == ["ok"], "%s: %s" % (name, sec.get(name)), errors)
+    want_find = sorted(["/mnt"] + ["/mnt" + p for p in files] +
+                       ["/mnt" + d for d, _ in mkfstree.directories() if d != "/"])
+    expect(sec.get("FIND") == want_find, "find /mnt: %s" % sec.get("FIND"), errors)
+    ls = {}
+    for line in sec.get("LS", []):
+        f = line.split()
+        if len(f) >= 9:
+            ls[f[-1][len("/mnt"):]] = (f[0], int(f[4]), " ".join(f[5:8]))
+    for path, data in files.items():
+        expect(ls.get(path, (None, None, None))[:2] == ("-r--r--r--", len(data)),
+               "ls -l %s: %s" % (path, ls.get(path)), errors)
+    expect(all(v[2] == "Nov 14 2023" for v in ls.values()) and ls,
+           "mtimes are not the server's (2023-11-14): %s" % sorted(set(v[2] for v in ls.values())),
+           errors)
+    md5 = {l.split()[1][len("/mnt"):]: l.split()[0] for l in sec.get("MD5", []) if len(l.split()) == 2}
+    for path, data in files.items():
+        expect(md5.get(path) == hashlib.md5(data).hexdigest(), "md5sum of %s" % path, errors)
+    big = files["/data/big.bin"]
+    for line in sec.get("ODD", []):
+        skip, count, digest = line.split()
+        want = hashlib.md5(big[int(skip):int(skip) + int(count)]).hexdigest()
+        expect(digest == want, "dd skip=%s count=%s of big.bin" % (skip, count), errors)
+    expect(len(sec.get("ODD", [])) == 7, "odd-offset reads: %s" % sec.get("ODD"), errors)
+    expect(sec.get("TWICE", [""])[0].split()[:1] == [hashlib.md5(big).hexdigest()],
+           "big.bin read twice differs", errors)
+    data_names = [n for d, names in mkfstree.directories() if d == "/data" for n in names]
+    # (v9fs lists no "." or ".." of its own, and 9P has none to give)
+    expect(sorted(n for n in " ".join(sec.get("DIR", [])).split() if n not in (".", "..")) ==
+           sorted(data_names), "ls -a /mnt/data: %s" % sec.get("DIR"), errors)
+    writes = sec.get("WRITE", [])
+    expect(len(writes) == 4 and all(w.endswith("Read-only file system") for w in writes),
+           "writes not refused with EROFS: %s" % writes, errors)
+    expect(sec.get("AGAIN", [""])[0].split()[:1] ==
+           [hashlib.md5(files["/docs/guide/ch2.txt"]).hexdigest()], "after remounting", errors)
+    ended = ctx.lines("[fs] fileserver: serial session ended: ")
+    expect(len(ended) == 2 and all(l.endswith("(0 malformed)") for l in ended),
+           "the server's serial sessions: %s" % ended, errors)
+    return errors
+
+
+TESTS += [
+    Test("linux-9p",
+         all_of(check_linux_9p, check_all_exited(["ns", "fs"]), check_no_kills),
+         emulators=("qemu",), com2_peer=peer_linux,
+         modules=fs_modules([("fs", "serial=1 exit_after_clients=2")], [])),
+]
+
+TESTS += [
+    # Under QEMU the msg client starts 3 s in: the serial client is stuck by then.
+    fs_serial_test("fs-serial", "qemu", 3000),
+    # Bochs: the COM2 receive path, fed by a socket (its client runs at once).
+    fs_serial_test("fs-serial-rx", "bochs", 0),
+]
 
 # ---------------------------------------------------------------- the FPU
 # Each domain's x87/MMX/SSE state is its own (kernel/fpu.c). fpu_regs fills

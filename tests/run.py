@@ -31,6 +31,7 @@ import os
 import platform
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -98,12 +99,87 @@ def read_log(path):
     return clean_log(open(path, "rb").read()) if os.path.exists(path) else ""
 
 
+class Com2Peer:
+    """The test's program at the other end of COM2 (Test.com2_peer), run in
+    a thread beside the emulator: connect(), with retries while the
+    emulator starts, then the peer function. Its result or its error is
+    kept for the check."""
+
+    def __init__(self, test, emulator, connect, console_path):
+        self.result, self.error = None, None
+        self.thread = threading.Thread(target=self._run, daemon=True,
+                                       args=(test, emulator, connect, console_path))
+        self.thread.start()
+
+    def _run(self, test, emulator, connect, console_path):
+        conn = None
+        if isinstance(connect, str):    # a peer that connects itself (a Linux VM)
+            try:
+                self.result = test.com2_peer(connect, lambda: read_log(console_path), emulator)
+            except Exception as e:  # noqa: BLE001
+                self.error = "COM2 peer: %r" % e
+            return
+        try:
+            for _ in range(400):            # up to 40 s for the emulator to listen
+                try:
+                    conn = connect()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            if conn is None:
+                raise RuntimeError("the emulator's COM2 never accepted a connection")
+            self.result = test.com2_peer(conn, lambda: read_log(console_path), emulator)
+        except Exception as e:  # noqa: BLE001  (reported as the test's error)
+            self.error = "COM2 peer: %r" % e
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def finish(self, errors):
+        self.thread.join(timeout=30)
+        if self.thread.is_alive():
+            errors.append("COM2 peer still running after the emulator stopped")
+        elif self.error:
+            errors.append(self.error)
+        return self.result
+
+
+def unix_connector(path):
+    def connect():
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(path)
+        except OSError:
+            s.close()
+            raise
+        return s
+    return connect
+
+
+def tcp_connector(port):
+    def connect():
+        return socket.create_connection(("127.0.0.1", port), timeout=1)
+    return connect
+
+
+def free_tcp_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def boot_qemu(test, workdir, iso):
-    """Returns (COM1 text, errors, COM2 text)."""
+    """Returns (COM1 text, errors, COM2 text, COM2 peer's result)."""
     log = os.path.join(workdir, "qemu-com1.log")
     com2 = os.path.join(workdir, "qemu-com2.log")   # the passthrough device
+    if test.com2_peer:      # COM2 is a socket, and the test's peer its other end
+        sock = os.path.join(workdir, "com2.sock")
+        com2_args = ["-chardev", "socket,id=com2,path=%s,server=on,wait=off" % sock,
+                     "-serial", "chardev:com2"]
+    else:
+        com2_args = ["-serial", "file:" + com2]
     cmd = ["qemu-system-i386", "-accel", "tcg", "-m", "%dM" % test.mem_mb,
-           "-display", "none", "-serial", "file:" + log, "-serial", "file:" + com2,
+           "-display", "none", "-serial", "file:" + log] + com2_args + [
            "-no-reboot",
            "-monitor", "none",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
@@ -118,15 +194,23 @@ def boot_qemu(test, workdir, iso):
             cmd += ["-initrd", mods]
     else:
         cmd += ["-cdrom", iso]
+    peer = None
     try:
-        p = subprocess.run(cmd, cwd=workdir, timeout=QEMU_TIMEOUT,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        p = subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+        if test.com2_peer:      # given the socket's path, or connected to it
+            peer = Com2Peer(test, "qemu", sock if getattr(test.com2_peer, "wants_path", False)
+                            else unix_connector(sock), log)
+        _, stderr = p.communicate(timeout=QEMU_TIMEOUT)
         rc = p.returncode
-        stderr = p.stderr.decode(errors="replace")
+        stderr = stderr.decode(errors="replace")
     except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
         rc, stderr = None, ""
     text = read_log(log)
     errors = []
+    peer_result = peer.finish(errors) if peer else None
     if rc is None:
         errors.append("timed out after %d s" % QEMU_TIMEOUT)
     elif rc % 2 == 0:
@@ -135,7 +219,7 @@ def boot_qemu(test, workdir, iso):
     elif exit_status(text) is not None and rc >> 1 != exit_status(text):
         errors.append("QEMU's exit code %d does not match the printed status %d"
                       % (rc, exit_status(text)))
-    return text, errors, read_log(com2)
+    return text, errors, read_log(com2), peer_result
 
 
 def bochs_exit_message(bdir):
@@ -150,22 +234,35 @@ def bochs_exit_message(bdir):
 
 
 def boot_bochs(test, workdir, iso):
-    """Returns (COM1 text, errors, COM2 text)."""
+    """Returns (COM1 text, errors, COM2 text, COM2 peer's result)."""
     # Bochs sometimes stops before the hypervisor has printed a byte (seen
     # once in CI, 1 s in, with no log kept). Such a run is tried once more,
     # saying so: an early hypervisor crash fails the second time too.
     notes = []
+    peer_result, peer_errors = None, []
     for attempt in (1, 2):
         bdir = os.path.join(workdir, "bochs%d" % attempt)
+        env = dict(os.environ, BOCHS_QUIET="1")
+        peer = None
+        if test.com2_peer:      # COM2 a TCP server, the test's peer its client
+            port = free_tcp_port()
+            env["BOCHS_COM2"] = "127.0.0.1:%d" % port
         try:
-            p = subprocess.run([os.path.join(TOP, "tools/bochs.sh"), iso, bdir,
-                                str(test.mem_mb)], cwd=workdir, timeout=BOCHS_TIMEOUT,
-                               env=dict(os.environ, BOCHS_QUIET="1"),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            p = subprocess.Popen([os.path.join(TOP, "tools/bochs.sh"), iso, bdir,
+                                  str(test.mem_mb)], cwd=workdir, env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if test.com2_peer:
+                peer = Com2Peer(test, "bochs", tcp_connector(port),
+                                os.path.join(bdir, "com1.log"))
+            p.wait(timeout=BOCHS_TIMEOUT)
             rc = p.returncode
         except subprocess.TimeoutExpired:
             rc = None
             subprocess.run(["pkill", "-f", bdir + "/bochsrc"])
+            p.wait()
+        if peer:
+            peer_errors = []
+            peer_result = peer.finish(peer_errors)
         text = read_log(os.path.join(bdir, "com1.log"))
         if rc is None or text:
             break
@@ -178,7 +275,7 @@ def boot_bochs(test, workdir, iso):
         errors += notes
     elif notes:
         print("note: %s [bochs]: %s" % (test.name, notes[0]))
-    return text, errors, read_log(os.path.join(bdir, "com2.log"))
+    return text, errors + peer_errors, read_log(os.path.join(bdir, "com2.log")), peer_result
 
 
 def run_one(run, workroot):
@@ -188,7 +285,7 @@ def run_one(run, workroot):
     try:
         iso = None if test.direct else build_iso(test, workroot)
         boot = boot_qemu if run.emulator == "qemu" else boot_bochs
-        run.log, run.errors, com2 = boot(test, workdir, iso)
+        run.log, run.errors, com2, peer = boot(test, workdir, iso)
         status = exit_status(run.log)
         if status is None:
             run.errors.append("no 'sharevisor: exit status' line in the serial log")
@@ -202,7 +299,7 @@ def run_one(run, workroot):
         elif not leak and re.search(r"^boot: starting \d+ domains$", run.log, re.M) \
                 and status is not None and status != 2:
             run.errors.append("domains ran, but the final frame count is missing")
-        ctx = boot_tests.Context(run.log, run.emulator, test.mem_mb, workdir, HV, com2)
+        ctx = boot_tests.Context(run.log, run.emulator, test.mem_mb, workdir, HV, com2, peer)
         run.errors += test.check(ctx) or []
     except Exception as e:  # a harness bug must still give a verdict
         run.errors.append("harness error: %r" % e)

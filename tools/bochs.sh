@@ -6,7 +6,9 @@
 #
 # WORKDIR receives bochsrc, com1.log (the serial console), com2.log (the
 # second serial port, the passthrough device of docs/devices.md) and
-# bochs.log.
+# bochs.log. With BOCHS_COM2=HOST:PORT, COM2 is a TCP server there
+# instead (Bochs waits for a client to connect before it starts): the
+# test harness's COM2 peer.
 # Bochs's own exit status is always 1, so this script reads the
 # hypervisor's "sharevisor: exit status N" line from com1.log and exits
 # with N (or 125 if there is no such line). When run on a terminal, the
@@ -30,7 +32,11 @@ boot: cdrom
 cpu: count=1, ips=50000000, reset_on_triple_fault=0
 clock: sync=none
 com1: enabled=1, mode=file, dev=$work/com1.log
-com2: enabled=1, mode=file, dev=$work/com2.log
+$(if [ -n "${BOCHS_COM2:-}" ]; then
+	echo "com2: enabled=1, mode=socket-server, dev=$BOCHS_COM2"
+else
+	echo "com2: enabled=1, mode=file, dev=$work/com2.log"
+fi)
 port_e9_hack: enabled=1
 display_library: rfb, options="timeout=0"
 sound: driver=dummy

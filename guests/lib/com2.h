@@ -33,4 +33,36 @@ int32_t com2_release(void);
  * reporting THR empty). */
 uint32_t com2_interrupts(void);
 
+/*
+ * Stream mode: COM2 as a byte pipe both ways that never blocks, for a
+ * server that has other work (guests/fileserver.c serves 9P on it):
+ *
+ *     com2_acquire(); com2_stream_start();
+ *     loop: wait for our port (msg_poll's MSG_POLL_PORT), then
+ *           n = com2_read(buf, max);        what has arrived, up to max
+ *           sent = com2_write_some(p, n);   what the transmit FIFO takes
+ *
+ * Receiving: the receive interrupt (and line status errors) raise our
+ * port; com2_read takes bytes while the UART has them. Bytes it does not
+ * take stay in the UART, and the sender is held back: QEMU's 16550 takes
+ * no more from its chardev while the receive FIFO is full, and we drop
+ * RTS (com2_hold) for a real line's flow control. Transmitting: up to a
+ * FIFO's worth now; if more waits, the THR-empty interrupt is on and
+ * raises our port when there is room again.
+ */
+struct com2_stats {
+	uint32_t rx_bytes, tx_bytes;
+	uint32_t overruns, parity_errors, framing_errors, breaks;	/* from LSR */
+};
+void com2_stream_start(void);
+uint32_t com2_read(uint8_t *buf, uint32_t max);
+uint32_t com2_write_some(const uint8_t *buf, uint32_t n);
+/* Stop reading for now (RTS off: "do not send"; receive interrupts off,
+ * so that THR-empty interrupts still reach us), or go on. A server holds
+ * while a reply waits for the line. */
+void com2_hold(bool hold);
+/* Bytes still in the transmit FIFO or shift register? */
+bool com2_tx_busy(void);
+const struct com2_stats *com2_stats(void);
+
 #endif /* SV_GUEST_COM2_H */
