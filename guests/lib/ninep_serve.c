@@ -281,12 +281,8 @@ static const char *do_clunk(struct p9_session *s, const struct p9_fcall *t, stru
  * always does (Linux's rm counts on that). */
 static const char *do_remove(struct p9_session *s, const struct p9_fcall *t, struct p9_fcall *r)
 {
-	(void)r;
-	struct p9_fid *f = fid_find(s, t->fid);
-	if (!f)
-		return E_NOFID;
-	f->used = false;
-	return E_ROFS;
+	const char *err = do_clunk(s, t, r);
+	return err ? err : E_ROFS;
 }
 
 typedef const char *handler_t(struct p9_session *s, const struct p9_fcall *t,

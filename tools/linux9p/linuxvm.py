@@ -98,6 +98,7 @@ def build_initrd(job, paths=None):
     for m in paths["MODULES"]:
         c.file("/lib/modules/" + os.path.basename(m), read(m), 0o644)
     c.file("/init", read(os.path.join(HERE, "init.sh")), 0o755)
+    c.file("/lib/sv9p.sh", read(os.path.join(HERE, "jobs", "lib.sh")), 0o644)
     c.file("/job.sh", read(job), 0o755)
     data = c.bytes()
     out = os.path.join(BUILD, "initrd-%s.cpio" % hashlib.sha256(data).hexdigest()[:16])

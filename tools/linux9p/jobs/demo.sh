@@ -21,17 +21,7 @@
 msize=${sv9p_msize:-32768}
 version=${sv9p_version:-9p2000}
 
-# Centiseconds since boot. /proc/uptime says "12.34 ..."; the "1" in
-# front keeps a fraction such as "09" from being read as octal.
-now() {
-	read -r up _ </proc/uptime
-	echo $((${up%.*} * 100 + 1${up#*.} - 100))
-}
-# secs T0 T1: T1 - T0 as seconds with two decimals
-secs() {
-	d=$(($2 - $1))
-	printf '%d.%02d' $((d / 100)) $((d % 100))
-}
+. /lib/sv9p.sh		# now, secs (jobs/lib.sh)
 
 mkdir -p /mnt
 t0=$(now)

@@ -17,15 +17,8 @@
 #   @@MOUNT2 / @@AGAIN / @@UMOUNT2   mounted again: one file's md5
 #   @@TIME                seconds for each part (/proc/uptime)
 
+. /lib/sv9p.sh		# now, secs (jobs/lib.sh)
 opts="trans=fd,rfdno=3,wfdno=3,version=9p2000,msize=${sv9p_msize:-32768}"
-now() {
-	read -r up _ </proc/uptime
-	echo $((${up%.*} * 100 + 1${up#*.} - 100))
-}
-secs() {
-	d=$(($2 - $1))
-	printf '%d.%02d' $((d / 100)) $((d % 100))
-}
 mkdir -p /mnt
 
 t0=$(now)
