@@ -12,6 +12,13 @@
  *                         at the other end of the line (Linux's v9fs with
  *                         trans=fd on its ttyS1, docs/msg-9p.md) is one more
  *                         session, served from the same loop
+ *   serial_takeover=1     this server takes the line over from one that
+ *                         died: it first says so to the client, with a
+ *                         message no request of its matches (an Rerror
+ *                         with tag NOTAG), so that a client waiting for an
+ *                         answer the dead server will never give fails now
+ *                         (Linux drops the connection: EIO) instead of
+ *                         waiting for ever
  *
  *   exit_after_clients=N  exit 0 once N connections have ended (default:
  *                         serve for ever)
@@ -168,7 +175,7 @@ static void serial_new_session(void)
 }
 
 /* Take COM2 (waiting in its queue, if another has it) and listen on it. */
-static bool serial_start(void)
+static bool serial_start(bool takeover)
 {
 	com2_open(SERIAL_PORT);
 	int32_t rc = com2_acquire();
@@ -180,6 +187,15 @@ static bool serial_start(void)
 	p9_stream_init(&serial.in, serial.msg, MSG_MAX);
 	p9_session_init(&serial.session, &tree, MSG_MAX);
 	serial.on = true;
+	if (takeover) {
+		struct p9_fcall r = { .type = P9_RERROR, .tag = P9_NOTAG,
+				      .ename = p9_cstr("the server restarted: mount again") };
+		int32_t n = p9_encode(&r, serial.reply, sizeof(serial.reply));
+		serial.out[0] = serial.reply;
+		serial.out_len[0] = n > 0 ? (uint32_t)n : 0;
+		printf("fileserver: serial: taking the line over: told the client (Rerror, "
+		       "tag NOTAG)\n");
+	}
 	printf("fileserver: serving 9P on COM2 too\n");
 	return true;
 }
@@ -308,7 +324,7 @@ int main(const struct sv_start_info *si)
 		return 1;
 	}
 	printf("fileserver: serving %u nodes as '%s'\n", tree.count, service);
-	if (sv_cmdline_uint("serial", 0) && !serial_start())
+	if (sv_cmdline_uint("serial", 0) && !serial_start(sv_cmdline_uint("serial_takeover", 0)))
 		return 1;
 
 	while (!exit_after || connections - nconns < exit_after) {

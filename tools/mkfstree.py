@@ -73,7 +73,10 @@ TREE = [
     ("/data/deep/a/b/", None),
     ("/data/deep/a/b/c/", None),
     ("/data/deep/a/b/c/leaf.txt", text(200, 7)),
-]
+    # a directory whose listing (a stat entry is 59 bytes for a name of
+    # 4) takes more than one Rread at msize 4096 (4085 bytes of data)
+    ("/many/", None),
+] + [("/many/e%03d" % i, b"%d\n" % i) for i in range(100)]
 
 
 class Node:

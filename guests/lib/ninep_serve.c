@@ -32,7 +32,6 @@
 #define E_PERM		"permission denied"
 #define E_ROFS		"Read-only file system"
 #define E_DIROFFSET	"bad offset in directory read"
-#define E_DIRCOUNT	"count too small for a directory entry"
 #define E_REQUEST	"not a request"
 
 void p9_session_init(struct p9_session *s, const struct p9_tree *tree, uint32_t max_msize)
@@ -207,14 +206,17 @@ static const char *read_file(struct p9_session *s, const struct p9_node *node, u
 
 /* A directory's data is its entries' stat structures, back to back,
  * and a read returns whole entries only (read(5)); so an offset must be
- * where an entry begins: 0, or where the last read ended. */
+ * where an entry begins: 0, or where the last read ended. A count too
+ * small for the next entry gets no entry, 0 bytes, not an error: Linux
+ * fills its buffer read after read, asks for the few bytes left after
+ * a read that ended short of it, and stops at an empty reply (an error
+ * there failed the whole listing of a directory bigger than one read). */
 static const char *read_dir(struct p9_session *s, uint16_t d, uint32_t max,
 			    const struct p9_fcall *t, struct p9_fcall *r)
 {
 	static uint8_t entries[P9_SERVE_MAX_MSIZE];
 	uint64_t at = 0;		/* where the next entry begins in the data */
 	uint32_t used = 0;
-	bool full = false;
 	for (uint32_t i = 1; i < s->tree->count; i++) {
 		if (node_at(s, (uint16_t)i)->parent != d)
 			continue;
@@ -224,19 +226,15 @@ static const char *read_dir(struct p9_session *s, uint16_t d, uint32_t max,
 			at += size;		/* read before */
 			continue;
 		}
-		if (at != t->offset + used || used + size > max) {
-			full = true;		/* or an offset inside an entry */
-			break;
-		}
+		if (at != t->offset + used || used + size > max)
+			break;			/* full, or an offset inside an entry */
 		p9_stat_encode(&st, entries + used, size);
 		used += size;
 		at += size;
 	}
 	if (used == 0 && at != t->offset)
 		return E_DIROFFSET;	/* inside an entry, or past the end */
-	if (used == 0 && full)
-		return E_DIRCOUNT;	/* the entry at offset does not fit in count */
-	r->count = used;		/* 0 at the end of the directory */
+	r->count = used;		/* 0 at the end, or when the next entry does not fit */
 	r->data = entries;
 	return NULL;
 }

@@ -14,7 +14,9 @@
 #   @@WRITE               what a write, a create and a remove got (the
 #                         tree is read-only: each must fail)
 #   @@UMOUNT1 ok|failed
-#   @@MOUNT2 / @@AGAIN / @@UMOUNT2   mounted again: one file's md5
+#   @@MOUNT2 / @@AGAIN / @@UMOUNT2   mounted again, msize 4096: one file's md5
+#   @@MANY                the names in /many, whose listing takes more than
+#                         one Rread at that msize
 #   @@TIME                seconds for each part (/proc/uptime)
 
 . /lib/sv9p.sh		# now, secs (jobs/lib.sh)
@@ -52,12 +54,17 @@ mkdir /mnt/newdir 2>&1 | sed 's/^/mkdir: /'
 t4=$(now)
 if umount /mnt; then echo "@@UMOUNT1 ok"; else echo "@@UMOUNT1 failed"; fi
 
+# Again, with msize 4096: /many's listing then takes more than one Rread.
+opts="trans=fd,rfdno=3,wfdno=3,version=9p2000,msize=4096"
 if mount -t 9p -o "$opts" none /mnt 3<>/dev/ttyS1; then echo "@@MOUNT2 ok"; else
 	echo "@@MOUNT2 failed"
 	exit 1
 fi
 echo "@@AGAIN"
 md5sum /mnt/docs/guide/ch2.txt
+echo "@@MANY"
+ls /mnt/many | tr '\n' ' '
+echo
 if umount /mnt; then echo "@@UMOUNT2 ok"; else echo "@@UMOUNT2 failed"; fi
 t5=$(now)
 echo "@@TIME t_mount=$(secs "$t0" "$t1") t_ls=$(secs "$t1" "$t2") t_md5=$(secs "$t2" "$t3")" \
