@@ -200,20 +200,29 @@ static bool serial_start(bool takeover)
 	return true;
 }
 
+/* Write what the line takes now of the reply going out, in order (its
+ * head, then its data): true once all of it is out. */
+static bool serial_send(void)
+{
+	for (int k = 0; k < 2; k++) {
+		uint32_t sent = com2_write_some(serial.out[k], serial.out_len[k]);
+		serial.out[k] += sent;
+		serial.out_len[k] -= sent;
+		if (serial.out_len[k])
+			return false;
+	}
+	return true;
+}
+
 /* Everything the line allows now: the reply going out, then the next
  * request, served. Returns when the line has nothing more for us (its
  * interrupt will raise SERIAL_PORT when it has). */
 static void serial_pump(uint32_t die_after_reads)
 {
 	for (;;) {
-		for (int k = 0; k < 2; k++) {
-			uint32_t sent = com2_write_some(serial.out[k], serial.out_len[k]);
-			serial.out[k] += sent;
-			serial.out_len[k] -= sent;
-			if (serial.out_len[k]) {	/* the FIFO is full: THR-empty brings us back */
-				com2_hold(true);	/* no more requests until this reply is out */
-				return;
-			}
+		if (!serial_send()) {		/* the FIFO is full: THR-empty brings us back */
+			com2_hold(true);	/* no more requests until this reply is out */
+			return;
 		}
 		com2_hold(false);
 		uint64_t now = sv_now();
@@ -280,14 +289,8 @@ static void serial_pump(uint32_t die_after_reads)
 static void serial_stop(void)
 {
 	uint64_t until = sv_now() + 1000 * MS;
-	while ((serial.out_len[0] || serial.out_len[1] || com2_tx_busy()) && sv_now() < until) {
-		for (int k = 0; k < 2; k++) {
-			uint32_t sent = com2_write_some(serial.out[k], serial.out_len[k]);
-			serial.out[k] += sent;
-			serial.out_len[k] -= sent;
-		}
+	while ((!serial_send() || com2_tx_busy()) && sv_now() < until)
 		sv_sleep_ns(MS);
-	}
 	com2_release();
 }
 

@@ -11,7 +11,7 @@
  *   entry     trap() and the dispatch to the handler
  *   handler   the hypercall's own work (checks, table lookups)
  *   copy      sg_xfer's frame-to-frame copy (share/sg.c copy_sg)
- *   notify    raising the peer's event (share_notify, event_raise)
+ *   notify    raising the peer's event (event_raise)
  *   return    the way out: sched_return_to_guest's checks
  *   schedule  choosing the next domain (reschedule)
  *   switch    switch_to: registers, FPU, CR3, I/O bitmap

@@ -191,14 +191,9 @@ bool page_range_frames(pde_t *pgdir, uint32_t va, uint32_t last, uint32_t flags,
 		if (!(pde & PTE_P))
 			return false;
 		const pte_t *pte = (const pte_t *)P2V(PTE_ADDR(pde)) + page % NPTENTRIES;
-		if (page == final) {	/* one page: the common case of a short buffer */
-			if ((*pte & need) != need)
-				return false;
-			if (frames)
-				*frames = PTE_ADDR(*pte);
-			return true;
-		}
-		/* This table's pages of the range: up to its end or the range's. */
+		/* This table's pages of the range: up to its end or the range's.
+		 * (A range in one page, the common short buffer, seldom comes
+		 * here: usercopy.h's guest_range_frames looks it up itself.) */
 		uint32_t n = MIN(final, page | (NPTENTRIES - 1)) - page + 1;
 		for (uint32_t i = 0; i < n; i++) {
 			if ((pte[i] & need) != need)

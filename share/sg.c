@@ -417,7 +417,7 @@ int32_t sg_xfer(struct domain *d, uint32_t id, uint32_t dir, uint32_t peer_id,
 	} else
 		list_free(t->id, theirs);
 	PROFILE_STAGE(PROF_NOTIFY);
-	event_raise(t, p->port);	/* share_notify, with the domain at hand */
+	event_raise(t, p->port);	/* wake the peer on its port for s */
 	PROFILE_STAGE(PROF_HANDLER);
 	return (int32_t)bytes;
 }

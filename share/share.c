@@ -36,14 +36,6 @@ struct peer *share_peer_of(struct share *s, const struct domain *d)
 	return NULL;
 }
 
-void share_notify(struct share *s, const struct peer *p)
-{
-	(void)s;
-	struct domain *d = domain_get(p->dom);
-	if (d)
-		event_raise(d, p->port);
-}
-
 /* A peer's port is bound to its share in the domain's port table
  * (kernel/ports.c) from share_get to leave: each share d holds has
  * exactly its peer's port there, and no other port is bound to a share.

@@ -60,8 +60,6 @@ static inline struct share *share_held(struct domain *d, uint32_t id, struct pee
 		*self = share_peer_of(s, d);
 	return s;
 }
-/* Raise the event port of peer p of share s. */
-void share_notify(struct share *s, const struct peer *p);
 /* For the invariant checker: are the ports d's port table binds to
  * shares exactly those of its peers? */
 bool share_ports_consistent(const struct domain *d);

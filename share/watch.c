@@ -136,7 +136,7 @@ uint32_t watch_fire(struct share *s, uint32_t offset)
 		if (v)
 			__atomic_store_n(counter, --v, __ATOMIC_SEQ_CST);
 		if (v == 0)
-			event_raise(watcher, p->port);	/* share_notify, the domain at hand */
+			event_raise(watcher, p->port);	/* the watcher's port for s */
 		fired++;
 		link = &w->next;
 	}

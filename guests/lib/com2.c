@@ -88,13 +88,27 @@ int32_t com2_acquire(void)
 	return 0;
 }
 
-/* Room in the transmit FIFO? Reading IIR also acknowledges a THR-empty
- * interrupt, which is how we count them. */
+static struct com2_stats stats;	/* line errors counted by every LSR read */
+
+/* LSR, its error bits counted: reading LSR clears them. */
+static uint8_t line_status(void)
+{
+	uint8_t lsr = uart_in(LSR);
+	stats.overruns += (lsr & LSR_OE) != 0;
+	stats.parity_errors += (lsr & LSR_PE) != 0;
+	stats.framing_errors += (lsr & LSR_FE) != 0;
+	stats.breaks += (lsr & LSR_BI) != 0;
+	return lsr;
+}
+
+/* Is the transmit FIFO empty (so it takes FIFO_BYTES at once)? Reading
+ * IIR also acknowledges a THR-empty interrupt, which is how we count
+ * them. */
 static bool tx_ready(void)
 {
 	if ((uart_in(IIR) & IIR_MASK) == IIR_THRE)
 		interrupts++;
-	return uart_in(LSR) & LSR_THRE;
+	return line_status() & LSR_THRE;
 }
 
 void com2_write(const char *s, uint32_t n)
@@ -112,7 +126,7 @@ int32_t com2_release(void)
 {
 	/* No interrupt says "shift register empty": poll, yielding. It is
 	 * one character time at most after the FIFO emptied. */
-	while (!(uart_in(LSR) & LSR_TEMT))
+	while (com2_tx_busy())
 		sv_yield();
 	uart_out(IER, 0);
 	uart_out(MCR, 0);
@@ -126,7 +140,6 @@ uint32_t com2_interrupts(void)
 
 /* ---- stream mode (com2.h) */
 
-static struct com2_stats stats;
 static bool tx_waiting;		/* bytes wait for room: THR-empty interrupt on */
 static bool rx_held;		/* not reading for now: receive interrupts off, RTS off */
 
@@ -149,17 +162,6 @@ void com2_stream_start(void)
 	stream_ier();
 }
 
-/* LSR, its error bits counted: reading LSR clears them. */
-static uint8_t line_status(void)
-{
-	uint8_t lsr = uart_in(LSR);
-	stats.overruns += (lsr & LSR_OE) != 0;
-	stats.parity_errors += (lsr & LSR_PE) != 0;
-	stats.framing_errors += (lsr & LSR_FE) != 0;
-	stats.breaks += (lsr & LSR_BI) != 0;
-	return lsr;
-}
-
 uint32_t com2_read(uint8_t *buf, uint32_t max)
 {
 	uint32_t n = 0;
@@ -172,9 +174,7 @@ uint32_t com2_read(uint8_t *buf, uint32_t max)
 uint32_t com2_write_some(const uint8_t *buf, uint32_t n)
 {
 	uint32_t sent = 0;
-	if ((uart_in(IIR) & IIR_MASK) == IIR_THRE)	/* (reading IIR acknowledges it) */
-		interrupts++;
-	if (line_status() & LSR_THRE)	/* empty: it takes a whole FIFO's worth */
+	if (tx_ready())
 		for (; sent < n && sent < FIFO_BYTES; sent++)
 			uart_out(THR, buf[sent]);
 	bool waiting = sent < n;
