@@ -214,13 +214,7 @@ def _run_once(cmd, timeout, log, echo):
                 stop = time.monotonic() + 10   # now only the power-off is left
     finally:
         sel.close()
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        rc = p.wait()
+        rc = end_process(p, 5)
         p.stdout.close()
     times["exit"] = time.monotonic() - t0
     console = buf.decode("utf-8", "replace").replace("\r", "")
@@ -228,6 +222,18 @@ def _run_once(cmd, timeout, log, echo):
     r = Result(None if timed_out else rc, console, output, status)
     r.times = times
     return r
+
+
+def end_process(proc, grace):
+    """End proc if it still runs: ask (SIGTERM), and after grace seconds
+    kill it. Returns its exit status."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return proc.wait()
 
 
 def server_args(sock, com1="mon:stdio"):
@@ -270,13 +276,7 @@ def run_with_server(server_cmd, job, server_log=None, ready=None, ready_timeout=
             srv.wait(5)  # power off now: let it, and show its last words
         except subprocess.TimeoutExpired:
             pass
-        if srv.poll() is None:
-            srv.terminate()
-        try:
-            srv.wait(10)
-        except subprocess.TimeoutExpired:
-            srv.kill()
-            srv.wait()
+        end_process(srv, 10)
         shutil.rmtree(tmp, ignore_errors=True)
     with open(server_log, "rb") as f:
         return r, f.read().decode("utf-8", "replace").replace("\r", "")
