@@ -124,7 +124,11 @@ static void io_sync(void)
 	io_load_for(current && domain_alive(current) ? current->id : SV_DOMID_NONE);
 }
 
-void device_switch_to(const struct domain *d)
+/* How many devices have an owner: while none has, every port is closed
+ * and a switch has nothing to load (device.h's device_switch_to). */
+uint32_t devices_owned;
+
+void device_load_ports(const struct domain *d)
 {
 	io_load_for(d->id);
 }
@@ -134,6 +138,7 @@ static void grant(struct device *v, sv_domid_t dom, uint32_t port, uint64_t now)
 {
 	uint32_t dev = (uint32_t)(v - devices);
 	v->owner = dom;
+	devices_owned++;
 	v->owner_port = port;
 	v->slice_end_ns = now + v->slice_ms * MS;
 	v->release_by_ns = 0;
@@ -148,6 +153,7 @@ static void drop_owner(struct device *v, struct domain *o)
 {
 	event_unbind(o->ports, v->owner_port, PORT_DEVICE, (uint32_t)(v - devices));
 	v->owner = SV_DOMID_NONE;
+	devices_owned--;
 }
 
 /* The owner is gone (drop_owner): reset the device and give it to the
@@ -435,9 +441,11 @@ void device_describe_port(const struct domain *d, uint32_t port, char *buf, size
 
 const char *device_check_invariants(const struct domain *running)
 {
+	uint32_t owned = 0;
 	for (uint32_t i = 0; i < SV_NR_DEVICES; i++) {
 		const struct device *v = &devices[i];
 		bool should = running && v->owner == running->id;
+		owned += v->owner != SV_DOMID_NONE;
 		for (uint32_t p = v->io_base; p < v->io_base + v->io_count; p++)
 			if (tss_io_port_open(p) != should)
 				return should ? "the owner's ports are closed" :
@@ -445,6 +453,8 @@ const char *device_check_invariants(const struct domain *running)
 		if (v->owner != SV_DOMID_NONE && find_waiter(v, v->owner) >= 0)
 			return "a device's owner is also in its queue";
 	}
+	if (owned != devices_owned)
+		return "devices_owned is not the number of devices with an owner";
 	for (uint32_t p = COM1_IO_BASE; p < COM1_IO_BASE + COM1_IO_COUNT; p++)
 		if (tss_io_port_open(p))
 			return "COM1 is open to a guest";

@@ -35,7 +35,7 @@ struct domain {
 	char fate[40];			/* KILLED: why, for the report at power-off */
 
 	pde_t *pgdir;			/* its address space */
-	struct trapframe ctx;		/* its registers while it is not running */
+	struct trapframe ctx;		/* its registers, saved here by its traps */
 	struct fpu_state fpu;		/* its x87/MMX/SSE registers (kernel/fpu.c) */
 	struct sv_start_info *start_info;	/* our view (direct map) of its pages */
 	struct sv_shared_info *shared;
@@ -92,8 +92,18 @@ bool domain_build(const struct boot_module *m);
 
 /* kernel/sched.c */
 extern struct domain *current;
-/* Set d's state; the only way to change it (the run queue follows). */
-void domain_set_state(struct domain *d, enum domain_state state);
+/* Set d's state; the only way to change it, so that the run queue, one
+ * bit per domain, is always what the states say. Inline: a wake-up and
+ * a block are on every path between domains. */
+extern uint32_t runnable;	/* kernel/sched.c: bit id is DOM_RUNNABLE */
+static inline void domain_set_state(struct domain *d, enum domain_state state)
+{
+	d->state = state;
+	if (state == DOM_RUNNABLE)
+		runnable |= 1u << d->id;
+	else
+		runnable &= ~(1u << d->id);
+}
 uint32_t sched_runnable(void);			/* bit id: domain id is RUNNABLE */
 void sched_wake(struct domain *d);		/* BLOCKED -> RUNNABLE */
 void sched_yield(void);				/* reschedule on the way out */
@@ -104,7 +114,8 @@ uint64_t sched_now_ns(void);
 void sched_snapshot_memory(void);
 /* Run the domains; powers off when the last one has ended. */
 void sched_start(void) __attribute__((noreturn));
-void sched_return_to_guest(struct trapframe *tf);
+/* The frame to resume on the way out of a trap (NULL: before the first). */
+struct trapframe *sched_return_to_guest(struct trapframe *tf);
 
 /* kernel/hypercall.c */
 void hypercall(struct domain *d, struct trapframe *tf);

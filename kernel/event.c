@@ -45,14 +45,23 @@ bool event_deliver(struct domain *d, struct trapframe *tf)
 	struct sv_upcall_frame built, *f = &built;
 	uint32_t sp = tf->esp - sizeof(*f);
 	bool fits = tf->esp >= sizeof(*f);
-	if (fits && (sp & (PAGE_SIZE - 1)) <= PAGE_SIZE - sizeof(*f))
-		fits = (f = guest_ptr(d->pgdir, sp, true)) != NULL;
+	if (fits && (sp & (PAGE_SIZE - 1)) <= PAGE_SIZE - sizeof(*f)) {
+		struct sv_upcall_frame *there = guest_ptr(d->pgdir, sp, true);
+		if (there)
+			f = there;
+	}
 	if (fits) {
-		*f = (struct sv_upcall_frame){
-			.eax = tf->eax, .ecx = tf->ecx, .edx = tf->edx, .ebx = tf->ebx,
-			.esp = tf->esp, .ebp = tf->ebp, .esi = tf->esi, .edi = tf->edi,
-			.eip = tf->eip, .eflags = tf->eflags,
-		};
+		/* Field by field: GCC builds a compound literal on the stack first. */
+		f->eax = tf->eax;
+		f->ecx = tf->ecx;
+		f->edx = tf->edx;
+		f->ebx = tf->ebx;
+		f->esp = tf->esp;
+		f->ebp = tf->ebp;
+		f->esi = tf->esi;
+		f->edi = tf->edi;
+		f->eip = tf->eip;
+		f->eflags = tf->eflags;
 		if (f == &built)
 			fits = copy_to_guest(d->pgdir, sp, f, sizeof(*f)) == SV_OK;
 	}

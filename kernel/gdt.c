@@ -111,12 +111,6 @@ void gdt_init(void)
 	ltr(SEL_TSS);
 }
 
-/* The stack the CPU switches to when a ring-3 guest traps. */
-void tss_set_kernel_stack(uint32_t esp0)
-{
-	main_tss->esp0 = esp0;
-}
-
 void tss_io_ports(uint32_t first, uint32_t count, bool open)
 {
 	for (uint32_t p = first; p < first + count && p < IO_BITMAP_PORTS; p++) {

@@ -35,6 +35,7 @@
 
 #define BOOT_STACK_SIZE	16384	/* the one hypervisor stack */
 #define TRAPFRAME_SIZE	76	/* sizeof(struct trapframe), for trapentry.asm */
+#define TRAPFRAME_CS	60	/* offsetof(struct trapframe, cs) */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

@@ -2,14 +2,15 @@
  * sched.c: which domain runs, and the way back into it.
  *
  * One CPU, one hypervisor stack. When a guest traps (hypercall, interrupt,
- * fault) the CPU saves its registers at the top of the hypervisor stack as
- * a struct trapframe, and trap() hands that frame here on the way out.
- * If the current domain may go on, we return into it. Otherwise we save
- * the frame into its struct domain, pick the next runnable domain round
- * robin, and copy that domain's saved registers into the frame instead:
- * the iret at the end of trapentry.asm then "returns" into the other
- * domain. There are no per-domain hypervisor stacks and no context-switch
- * routine: the hypervisor never sleeps in the middle of something.
+ * fault) the CPU saves its registers as a struct trapframe in the running
+ * domain's struct domain (its ctx: the TSS points the CPU there), and
+ * trap() hands that frame here on the way out. If the current domain may
+ * go on, we return into it. Otherwise we pick the next runnable domain
+ * round robin and return its frame instead: the iret at the end of
+ * trapentry.asm then "returns" into the other domain, from the registers
+ * its own last trap saved. There are no per-domain hypervisor stacks and
+ * no context-switch routine: the hypervisor never sleeps in the middle of
+ * something, so its stack is empty whenever a guest runs.
  *
  * A domain runs for SLICE_TICKS timer ticks at most before the next one
  * gets the CPU, so a guest that spins cannot starve the others. When no
@@ -32,7 +33,7 @@
 #define SLICE_TICKS 2	/* 20 ms at HZ = 100 */
 
 struct domain *current;		/* the domain whose registers are in the trap frame */
-static uint32_t runnable;	/* bit id: domain id is DOM_RUNNABLE (the run queue) */
+uint32_t runnable;		/* bit id: domain id is DOM_RUNNABLE (the run queue) */
 static bool need_resched;
 static uint32_t slice_left;
 /* The hypervisor's memory before any domain was built (sched_snapshot_memory). */
@@ -46,17 +47,6 @@ static uint64_t now_ns;
 uint64_t sched_now_ns(void)
 {
 	return now_ns;
-}
-
-/* Every change of a domain's state goes through here, so that the run
- * queue, one bit per domain, is always what the states say. */
-void domain_set_state(struct domain *d, enum domain_state state)
-{
-	d->state = state;
-	if (state == DOM_RUNNABLE)
-		runnable |= 1u << d->id;
-	else
-		runnable &= ~(1u << d->id);
 }
 
 uint32_t sched_runnable(void)
@@ -200,20 +190,20 @@ static struct domain *wait_for_runnable(void)
 }
 
 /*
- * The switch itself: tf holds the registers of d (NULL before the first
- * domain; dead domains' need no saving); make it hold next's, with
- * next's FPU state, address space and I/O ports.
+ * The switch itself: from d (NULL before the first domain; a dead
+ * domain's state needs no saving) to next, with next's FPU state,
+ * address space and I/O ports. Its registers need no copying: they are
+ * in next->ctx, where its last trap left them, and traps from now on
+ * land there too (the TSS's esp0 points just past it).
  */
-static void switch_to(struct domain *d, struct domain *next, struct trapframe *tf)
+static void switch_to(struct domain *d, struct domain *next)
 {
 	struct domain *leaving = d && domain_alive(d) ? d : NULL;
 
 	PROFILE_STAGE(PROF_SWITCH);
-	if (leaving)
-		leaving->ctx = *tf;	/* save the one leaving */
-	*tf = next->ctx;		/* and load the one arriving */
-	fpu_switch(leaving, next);	/* the same for the FPU (kernel/fpu.c) */
+	fpu_switch(leaving, next);	/* its FPU registers (kernel/fpu.c) */
 	current = next;
+	tss_set_kernel_stack((uint32_t)(uintptr_t)(&next->ctx + 1));
 	next->shared->time_ns = now_ns;	/* its clock, as it comes in */
 	if (read_cr3() != V2P(next->pgdir))
 		pgdir_switch(next->pgdir);
@@ -222,36 +212,37 @@ static void switch_to(struct domain *d, struct domain *next, struct trapframe *t
 }
 
 /* Choose who runs next (maybe the same domain), switch to it, deliver
- * its events; again if that kills it. */
-static void reschedule(struct trapframe *tf)
+ * its events; again if that kills it. Returns the frame to resume. */
+static struct trapframe *reschedule(void)
 {
 	PROFILE_STAGE(PROF_SCHEDULE);
 	for (;;) {
 		struct domain *d = current;
-		/* Nested interrupts while we wait land below tf, so tf still
-		 * holds the current domain's registers after. */
 		struct domain *next = wait_for_runnable();
 		if (next != d)
-			switch_to(d, next, tf);
+			switch_to(d, next);
 		need_resched = false;
 		slice_left = SLICE_TICKS;
 		PROFILE_STAGE(PROF_RETURN);
-		if (event_deliver(next, tf))
-			return;
+		if (event_deliver(next, &next->ctx))
+			return &next->ctx;
 		/* The upcall could not be delivered and next was killed: choose again. */
 	}
 }
 
-void sched_return_to_guest(struct trapframe *tf)
+/* On every way out of the hypervisor to a guest: tf is the current
+ * domain's frame (NULL before the first domain). Returns the frame to
+ * resume, the current domain's or, after a switch, another's. */
+struct trapframe *sched_return_to_guest(struct trapframe *tf)
 {
 	struct domain *d = current;
 
 	if (d && d->state == DOM_RUNNABLE && !need_resched) {
 		/* Nothing to deliver: the common case, decided without a call. */
 		if (!event_ready(d) || event_deliver(d, tf))
-			return;		/* the common case: back into the same domain */
+			return tf;	/* the common case: back into the same domain */
 	}
-	reschedule(tf);
+	return reschedule();
 }
 
 /* kernel/trapentry.asm: run the scheduler with esp at the trap frame. */
@@ -259,8 +250,6 @@ void enter_first_domain(void) __attribute__((noreturn));
 
 void sched_start(void)
 {
-	extern char boot_stack[];
-	tss_set_kernel_stack((uint32_t)(uintptr_t)(boot_stack + BOOT_STACK_SIZE));
 	current = NULL;
 	enter_first_domain();
 }

@@ -28,12 +28,18 @@ _Static_assert(sizeof(struct tss) == 104, "TSS layout is fixed by the CPU");
 
 /* kernel/gdt.c */
 void gdt_init(void);
-void tss_set_kernel_stack(uint32_t esp0);
 /* Open (or close) ports [first, first + count) to ring 3 in the I/O
  * permission bitmap; is one open now? */
 void tss_io_ports(uint32_t first, uint32_t count, bool open);
 bool tss_io_port_open(uint32_t port);
 extern struct tss *const main_tss;	/* the state a double fault interrupted */
+
+/* Where the CPU saves a ring-3 guest's registers when it traps: just past
+ * the running domain's struct trapframe (kernel/sched.c's switch_to). */
+static inline void tss_set_kernel_stack(uint32_t esp0)
+{
+	main_tss->esp0 = esp0;
+}
 
 /* kernel/trap.c */
 void idt_init(void);

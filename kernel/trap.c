@@ -155,15 +155,16 @@ static void guest_fault(struct domain *d, struct trapframe *tf)
  */
 _Static_assert(SV_HYPERCALL_VECTOR == 0x82, "kernel/trapentry.asm's HYPERCALL_VECTOR");
 
-void hypercall_trap(struct trapframe *tf)
+struct trapframe *hypercall_trap(struct trapframe *tf)
 {
 	if ((tf->cs & 3) != 3)
 		fatal_trap(tf);		/* our own bug */
 	PROFILE_STAGE(PROF_ENTRY);
 	hypercall(current, tf);
 	PROFILE_STAGE(PROF_RETURN);
-	sched_return_to_guest(tf);
+	tf = sched_return_to_guest(tf);
 	PROFILE_STAGE(PROF_GUEST);
+	return tf;
 }
 
 /*
@@ -174,7 +175,7 @@ void hypercall_trap(struct trapframe *tf)
  * hypervisor (ring 0: the idle loop), only interrupts are expected; an
  * exception there is our bug.
  */
-void trap(struct trapframe *tf)
+struct trapframe *trap(struct trapframe *tf)
 {
 	bool from_guest = (tf->cs & 3) == 3;
 
@@ -191,7 +192,8 @@ void trap(struct trapframe *tf)
 
 	if (from_guest) {
 		PROFILE_STAGE(PROF_RETURN);
-		sched_return_to_guest(tf);
+		tf = sched_return_to_guest(tf);
 		PROFILE_STAGE(PROF_GUEST);
 	}
+	return tf;
 }

@@ -60,9 +60,13 @@ struct trapframe {
 };
 
 _Static_assert(sizeof(struct trapframe) == TRAPFRAME_SIZE, "must match kernel/trapentry.asm");
+_Static_assert(__builtin_offsetof(struct trapframe, cs) == TRAPFRAME_CS,
+	       "must match kernel/trapentry.asm");
 
-void trap(struct trapframe *tf);
-void hypercall_trap(struct trapframe *tf);	/* vector SV_HYPERCALL_VECTOR */
+/* Each returns the frame to resume: tf, or after a switch the frame of
+ * the domain switched to (kernel/trapentry.asm). */
+struct trapframe *trap(struct trapframe *tf);
+struct trapframe *hypercall_trap(struct trapframe *tf);	/* vector SV_HYPERCALL_VECTOR */
 
 /* Interrupt handlers registered by other files (the timer, later devices). */
 typedef void (*irq_handler_t)(struct trapframe *tf);

@@ -7,10 +7,23 @@
 ; The CPU pushes an error code for some exceptions and not for others;
 ; each stub pushes a dummy 0 where the CPU did not, so the frame always
 ; has the same shape. Then it pushes the vector number.
+;
+; Where the frame lands. A trap from a guest (ring 3) switches to the
+; stack in the TSS's esp0, and the scheduler points esp0 at the end of
+; the running domain's own struct trapframe (struct domain's ctx): the
+; CPU and the stub push the guest's registers straight into that domain's
+; saved state. The stub then moves esp to the hypervisor stack, which is
+; empty at every entry from a guest, and calls C. C returns the frame to
+; resume, the same one or another domain's after a switch, and the stub
+; pops it and irets: a switch copies no registers. A trap in the
+; hypervisor itself (an interrupt in the idle loop, or our own fault)
+; arrives on the hypervisor stack, where it is, and returns there.
 
 %include "asmdefs.inc"
 
 HYPERCALL_VECTOR equ 0x82	; SV_HYPERCALL_VECTOR (kernel/trap.c checks they agree)
+
+extern boot_stack		; boot/entry.asm: the hypervisor stack
 
 section .text
 
@@ -47,30 +60,35 @@ vector_ %+ v:
 	push gs
 	pushad
 	cld			; a guest may trap with DF set: C expects it clear
-	mov ax, SEL_KDATA	; the hypervisor's own data segments
-	mov ds, ax
-	mov es, ax
-	mov fs, ax
-	mov gs, ax
+	mov ax, SEL_KDATA	; the hypervisor's own data segments; it never
+	mov ds, ax		; uses fs or gs, so they keep the guest's
+	mov es, ax		; selectors until the pops below
 	mov eax, esp		; the C function's argument: the struct trapframe
-	push esp		; (in eax: -mregparm=3; on the stack for gdb's backtraces)
 %endmacro
 
 ; Both entries lie between trap_common and trap_return, which is how
-; the gdb helpers (tools/gdb/sharevisor.py) know a trap frame.
+; the gdb helpers (tools/gdb/sharevisor.py) know a trap frame: the
+; pointer to it is the word at esp in the entry's frame.
 trap_common:
 	SAVE_FRAME
+	test byte [esp + TRAPFRAME_CS], 3
+	jz .on_this_stack	; from ring 0: the frame is on the hypervisor stack
+	mov esp, boot_stack + BOOT_STACK_SIZE
+.on_this_stack:
+	push eax		; tf (in eax: -mregparm=3; on the stack for gdb)
 	extern trap
-	call trap		; trap(tf)
-	jmp frame_done
-hypercall_common:
+	call trap		; eax = trap(tf): the frame to resume
+	mov esp, eax
+	jmp trap_return
+hypercall_common:		; only from ring 3 (the one gate with DPL 3)
 	SAVE_FRAME
+	mov esp, boot_stack + BOOT_STACK_SIZE
+	push eax
 	extern hypercall_trap
-	call hypercall_trap	; hypercall_trap(tf)
-frame_done:
-	add esp, 4
+	call hypercall_trap	; eax = hypercall_trap(tf)
+	mov esp, eax
 global trap_return
-trap_return:			; also the way into the first domain (enter_first_domain)
+trap_return:			; esp at a struct trapframe: resume it
 	popad
 	pop gs
 	pop fs
@@ -79,17 +97,16 @@ trap_return:			; also the way into the first domain (enter_first_domain)
 	add esp, 8		; vector number and error code
 	iretd
 
-; Start running domains: put esp where a trap from ring 3 leaves its
-; frame (the top of the hypervisor stack), let the scheduler fill that
-; frame with the first domain's registers, and "return" into it.
+; Start running domains: the scheduler chooses the first one and
+; returns its frame, which we "return" into.
 global enter_first_domain
-extern boot_stack, sched_return_to_guest
+extern sched_return_to_guest
 enter_first_domain:
-	mov esp, boot_stack + BOOT_STACK_SIZE - TRAPFRAME_SIZE
-	mov eax, esp		; sched_return_to_guest(tf), tf = the frame
-	push esp
+	mov esp, boot_stack + BOOT_STACK_SIZE
+	xor eax, eax		; sched_return_to_guest(NULL): no domain yet
+	push eax
 	call sched_return_to_guest
-	add esp, 4
+	mov esp, eax
 	jmp trap_return
 
 section .rodata
