@@ -90,14 +90,14 @@ NASMFLAGS := -f elf32 -g -F dwarf -I$(B)/ -Ikernel/
 LDFLAGS := -m elf_i386 -T linker.ld -z max-page-size=4096 --no-warn-rwx-segments
 
 # Order matters only for reading: boot first, then what kmain calls.
-HV_ASM := boot/entry.asm kernel/trapentry.asm
+HV_ASM := boot/entry.asm boot/apstart.asm kernel/trapentry.asm
 HV_C := kernel/main.c kernel/cpu.c kernel/fpu.c kernel/console.c kernel/serial.c kernel/vga.c \
 	kernel/gdt.c kernel/trap.c \
 	kernel/panic.c kernel/pic.c kernel/timer.c kernel/power.c \
 	kernel/multiboot.c kernel/cmdline.c kernel/selftest.c \
 	kernel/elf.c kernel/builder.c kernel/domain.c kernel/sched.c \
 	kernel/event.c kernel/ports.c kernel/hypercall.c kernel/device.c kernel/invariants.c \
-	kernel/trace.c kernel/profile.c \
+	kernel/trace.c kernel/profile.c kernel/smp.c kernel/cpufind.c kernel/lapic.c \
 	mm/memmap.c mm/frame.c mm/paging.c mm/usercopy.c \
 	share/share.c share/watch.c share/sg.c
 # The freestanding C library (lib/): built once, linked into the
@@ -303,8 +303,10 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-Ikernel -Imm -Ilib -Iinclude -Itests/unit
 UNIT_TESTS := $(B)/unit/test_memmap $(B)/unit/test_frame $(B)/unit/test_multiboot \
-	$(B)/unit/test_cmdline $(B)/unit/test_format $(B)/unit/test_elf $(B)/unit/test_share
-UNIT_SOURCES := kernel/multiboot.c kernel/cmdline.c kernel/elf.c mm/memmap.c mm/frame.c
+	$(B)/unit/test_cmdline $(B)/unit/test_format $(B)/unit/test_elf $(B)/unit/test_share \
+	$(B)/unit/test_clock $(B)/unit/test_cpufind
+UNIT_SOURCES := kernel/multiboot.c kernel/cmdline.c kernel/elf.c kernel/cpufind.c \
+	mm/memmap.c mm/frame.c
 $(B)/unit/test_%: tests/unit/test_%.c tests/unit/unit.c tests/unit/unit.h \
 		$(UNIT_SOURCES) kernel/*.h mm/*.h lib/*.h
 	@mkdir -p $(dir $@)

@@ -38,6 +38,7 @@ static void read_features(struct cpu_features *f)
 		f->fxsr = d & CPUID1_EDX_FXSR;
 		f->sse = f->fxsr && (d & CPUID1_EDX_SSE);
 		f->sse2 = f->sse && (d & CPUID1_EDX_SSE2);
+		f->apic = d & CPUID1_EDX_APIC;
 	}
 	if (max >= 7) {
 		cpuid(7, &a, &b, &c, &d);
@@ -45,16 +46,26 @@ static void read_features(struct cpu_features *f)
 	}
 }
 
-void cpu_init(void)
+/* What ring 3 may see of this CPU: every CPU gets the same. */
+static void set_control_registers(void)
 {
-	read_features(&cpu_features);
-
 	uint32_t cr4 = read_cr4() & ~(CR4_TSD | CR4_PCE);
 	if (cpu_features.umip)
 		cr4 |= CR4_UMIP;
 	write_cr4(cr4);
 	write_cr0(read_cr0() & ~CR0_AM);
 	write_dr7(0);	/* whatever the firmware or boot loader left armed */
+}
+
+void cpu_init_ap(void)
+{
+	set_control_registers();
+}
+
+void cpu_init(void)
+{
+	read_features(&cpu_features);
+	set_control_registers();
 
 	printk("cpu: %s, %s%s%s%s%s; rdtsc open, rdpmc closed; sgdt, sidt, sldt, smsw, str %s\n",
 	       cpu_features.vendor, cpu_features.fpu ? "x87" : "no x87", cpu_features.mmx ? " MMX" : "",

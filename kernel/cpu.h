@@ -19,6 +19,7 @@ struct cpu_features {
 	bool fxsr;	/* fxsave/fxrstor */
 	bool sse, sse2;
 	bool umip;	/* CR4.UMIP: sgdt & co. can be closed to ring 3 */
+	bool apic;	/* a local APIC (kernel/lapic.c): needed for more CPUs */
 };
 
 extern struct cpu_features cpu_features;
@@ -27,5 +28,7 @@ extern struct cpu_features cpu_features;
  * guests (UMIP on where there is one, rdpmc closed, no debug registers
  * armed), print one line. */
 void cpu_init(void);
+/* The same control-register settings on another CPU as it starts. */
+void cpu_init_ap(void);
 
 #endif /* SV_CPU_H */

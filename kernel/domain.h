@@ -16,6 +16,7 @@
 #include "fpu.h"
 #include "paging.h"
 #include "sharevisor.h"
+#include "smp.h"
 #include "trap.h"
 
 enum domain_state {
@@ -36,6 +37,9 @@ struct domain {
 
 	pde_t *pgdir;			/* its address space */
 	struct trapframe ctx;		/* its registers, saved here by its traps */
+	uint32_t hv_stack;		/* right after ctx (kernel/trapentry.asm): the
+					   hypervisor stack of the CPU it runs on */
+	struct cpu *cpu;		/* the CPU it runs on (or last ran on) */
 	struct fpu_state fpu;		/* its x87/MMX/SSE registers (kernel/fpu.c) */
 	struct sv_start_info *start_info;	/* our view (direct map) of its pages */
 	struct sv_shared_info *shared;
@@ -50,6 +54,10 @@ struct domain {
 	char line[SV_CONSOLE_LINE];	/* console output waiting for its newline */
 	uint32_t line_len;
 };
+
+_Static_assert(__builtin_offsetof(struct domain, hv_stack) ==
+	       __builtin_offsetof(struct domain, ctx) + TRAPFRAME_SIZE,
+	       "kernel/trapentry.asm finds the stack just past the frame");
 
 /* An unmasked port is pending (kernel/event.h). */
 static inline bool event_ready(const struct domain *d)
@@ -91,7 +99,9 @@ struct boot_module;
 bool domain_build(const struct boot_module *m);
 
 /* kernel/sched.c */
-extern struct domain *current;
+/* The domain this CPU runs (the one whose trap is being handled), or
+ * last ran while it idles; NULL before the first. */
+#define current (this_cpu()->running)
 /* Set d's state; the only way to change it, so that the run queue, one
  * bit per domain, is always what the states say. Inline: a wake-up and
  * a block are on every path between domains. */
@@ -106,7 +116,7 @@ static inline void domain_set_state(struct domain *d, enum domain_state state)
 }
 uint32_t sched_runnable(void);			/* bit id: domain id is RUNNABLE */
 void sched_wake(struct domain *d);		/* BLOCKED -> RUNNABLE */
-void sched_yield(void);				/* reschedule on the way out */
+void sched_yield(struct domain *d);		/* the running d: reschedule on the way out */
 void sched_tick(void);				/* from the timer interrupt */
 uint64_t sched_now_ns(void);
 /* Note the free frames, page tables and share pages before any domain is
@@ -114,8 +124,16 @@ uint64_t sched_now_ns(void);
 void sched_snapshot_memory(void);
 /* Run the domains; powers off when the last one has ended. */
 void sched_start(void) __attribute__((noreturn));
-/* The frame to resume on the way out of a trap (NULL: before the first). */
+/* The frame to resume on the way out of a trap from a guest. */
 struct trapframe *sched_return_to_guest(struct trapframe *tf);
+struct trapframe *sched_first_frame(void);	/* and on the way into the first */
+
+/* The domain whose saved registers tf is (a trap from ring 3 builds its
+ * frame in the running domain's ctx). */
+static inline struct domain *domain_of_frame(struct trapframe *tf)
+{
+	return (struct domain *)((char *)tf - __builtin_offsetof(struct domain, ctx));
+}
 
 /* kernel/hypercall.c */
 void hypercall(struct domain *d, struct trapframe *tf);

@@ -100,16 +100,15 @@ static void fpu_restore(const struct fpu_state *s)
 	}
 }
 
-void fpu_init(enum fpu_switching how)
+/* The FPU's control bits on this CPU (the boot CPU, then each other). */
+static void set_control_bits(void)
 {
 	uint32_t cr0 = read_cr0() & ~(CR0_EM | CR0_TS);
 
-	switching = how;
 	if (!cpu_features.fpu) {
 		/* Nothing to share, nothing to save: every FPU instruction
 		 * faults in the guest that tries it. */
 		write_cr0(cr0 | CR0_EM);
-		printk("fpu: none on this CPU; a guest's FPU instruction is a fault\n");
 		return;
 	}
 	/* NE: x87 errors are #MF in the guest, not IRQ 13 through the PIC.
@@ -117,6 +116,21 @@ void fpu_init(enum fpu_switching how)
 	write_cr0(cr0 | CR0_MP | CR0_NE);
 	if (cpu_features.fxsr)
 		write_cr4(read_cr4() | CR4_OSFXSR | (cpu_features.sse ? CR4_OSXMMEXCPT : 0));
+}
+
+void fpu_init_ap(void)
+{
+	set_control_bits();
+}
+
+void fpu_init(enum fpu_switching how)
+{
+	switching = how;
+	set_control_bits();
+	if (!cpu_features.fpu) {
+		printk("fpu: none on this CPU; a guest's FPU instruction is a fault\n");
+		return;
+	}
 	if (cpu_features.fxsr) {
 		/* Which MXCSR bits exist (SDM vol. 1, 11.6.6): fxsave says. */
 		fxsave(&clean_state.fx);

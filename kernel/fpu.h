@@ -66,6 +66,7 @@ struct domain;
 /* At boot, before any domain: find what the CPU has (CPUID), set CR0 and
  * CR4 for it, build the clean state, print one line. */
 void fpu_init(enum fpu_switching how);
+void fpu_init_ap(void);	/* the same control bits on another CPU as it starts */
 /* A new domain's state: fninit's control and status, every register
  * zero, MXCSR 0x1F80. */
 void fpu_state_init(struct fpu_state *s);

@@ -1,10 +1,12 @@
 /*
  * gdt.c: the global descriptor table and the two task-state segments.
  *
- * main_tss supplies the ring-0 stack for traps from guests (ss0:esp0),
- * and its I/O permission bitmap says which I/O ports ring 3 may use:
- * none, except a passthrough device's while its owner runs
- * (kernel/device.c opens and closes them).
+ * Each CPU has a TSS (struct cpu_tss, kernel/smp.h): it tells the CPU
+ * where to save a guest's registers when it traps (esp0: the running
+ * domain's frame, kernel/sched.c), and its I/O permission bitmap says
+ * which I/O ports ring 3 may use on that CPU: none, except a passthrough
+ * device's while its owner runs there (kernel/device.c opens and closes
+ * them).
  * double_fault_tss is a whole second task: a double fault (typically the
  * hypervisor overflowing its stack) switches to it through a task gate,
  * onto a fresh stack, so we can still print a report instead of the CPU
@@ -14,6 +16,7 @@
 #include "klib.h"
 #include "memlayout.h"
 #include "segment.h"
+#include "smp.h"
 #include "x86.h"
 
 /* Access byte bits. */
@@ -41,23 +44,6 @@ struct seg_desc {
 	.limit_hi_flags = (((limit) >> 16) & 0xF) | ((flags) << 4),	\
 	.base_hi = ((base) >> 24) & 0xFF }
 
-/*
- * The I/O permission bitmap follows the TSS: bit p set means an in/out
- * on port p from ring 3 is a #GP (Intel SDM vol. 1, 19.5.2; our guests
- * run with IOPL 0, so the CPU consults it for every in/out). It covers
- * ports 0 .. IO_BITMAP_PORTS-1; a port past its end, beyond the TSS
- * limit, faults too. The CPU may read a byte past the last one it needs,
- * so the bitmap ends with a byte of all ones.
- */
-#define IO_BITMAP_PORTS	0x400		/* the ISA range: COM1, COM2, PIC, PIT... */
-
-static struct {
-	struct tss tss;
-	uint8_t io_bitmap[IO_BITMAP_PORTS / 8];
-	uint8_t io_bitmap_end;		/* 0xFF */
-} __attribute__((packed)) main_tss_io;
-
-struct tss *const main_tss = &main_tss_io.tss;
 static struct tss double_fault_tss;
 static uint8_t double_fault_stack[4096] __attribute__((aligned(16)));
 
@@ -68,9 +54,11 @@ static struct seg_desc gdt[] = {
 	[SEL_KDATA / 8] = SEG(0, 0xFFFFF, SEG_PRESENT | SEG_CODEDATA | SEG_RW, SEG_FLAT_FLAGS),
 	[SEL_UCODE / 8] = SEG(0, 0xFFFFF, SEG_PRESENT | SEG_DPL3 | SEG_CODEDATA | SEG_EXEC | SEG_RW, SEG_FLAT_FLAGS),
 	[SEL_UDATA / 8] = SEG(0, 0xFFFFF, SEG_PRESENT | SEG_DPL3 | SEG_CODEDATA | SEG_RW, SEG_FLAT_FLAGS),
-	[SEL_TSS / 8] = { 0 },		/* filled in by gdt_init: base is an address */
-	[SEL_DFTSS / 8] = { 0 },
+	[SEL_TSS / 8 ... SEL_TSS / 8 + MAX_CPUS - 1] = { 0 },	/* filled in by gdt_init: */
+	[SEL_DFTSS / 8] = { 0 },				/* a base is an address */
 };
+
+_Static_assert(SEL_TSS + 8 * MAX_CPUS == SEL_DFTSS, "one TSS per CPU, then the double-fault task");
 
 static void set_tss_descriptor(int sel, void *t, uint32_t size)
 {
@@ -82,13 +70,30 @@ static void set_tss_descriptor(int sel, void *t, uint32_t size)
 /* The double-fault task's entry point, in kernel/trap.c. */
 void double_fault_task(void) __attribute__((noreturn));
 
+/* Load the GDT on this CPU, reload every segment register so that the
+ * new table takes effect, and load CPU index's TSS. */
+static void gdt_load(uint32_t index)
+{
+	struct descriptor_ptr p = { sizeof(gdt) - 1, (uint32_t)(uintptr_t)gdt };
+	lgdt(&p);
+	__asm__ volatile("ljmp %0, $1f\n1:\n"
+			 "mov %1, %%ds\n mov %1, %%es\n mov %1, %%ss\n"
+			 "mov %1, %%fs\n mov %1, %%gs\n"
+			 : : "i"(SEL_KCODE), "r"(SEL_KDATA) : "memory");
+	ltr((uint16_t)(SEL_TSS + 8 * index));
+}
+
 void gdt_init(void)
 {
-	main_tss->ss0 = SEL_KDATA;
-	main_tss->iomap_base = offsetof(typeof(main_tss_io), io_bitmap);
-	memset(main_tss_io.io_bitmap, 0xFF, sizeof(main_tss_io.io_bitmap));	/* no port */
-	main_tss_io.io_bitmap_end = 0xFF;
-	set_tss_descriptor(SEL_TSS, &main_tss_io, sizeof(main_tss_io));
+	for (uint32_t i = 0; i < MAX_CPUS; i++) {
+		struct cpu_tss *t = &cpus[i].tss;
+		cpus[i].index = i;
+		t->tss.ss0 = SEL_KDATA;
+		t->tss.iomap_base = offsetof(struct cpu_tss, io_bitmap);
+		memset(t->io_bitmap, 0xFF, sizeof(t->io_bitmap));	/* no port */
+		t->io_bitmap_end = 0xFF;
+		set_tss_descriptor(SEL_TSS + 8 * i, t, sizeof(*t));
+	}
 
 	double_fault_tss = (struct tss){
 		.eip = (uint32_t)(uintptr_t)double_fault_task,
@@ -100,28 +105,34 @@ void gdt_init(void)
 		.iomap_base = sizeof(struct tss),
 	};
 	set_tss_descriptor(SEL_DFTSS, &double_fault_tss, sizeof(double_fault_tss));
+	gdt_load(0);
+}
 
-	struct descriptor_ptr p = { sizeof(gdt) - 1, (uint32_t)(uintptr_t)gdt };
-	lgdt(&p);
-	/* Reload every segment register so the new table takes effect. */
-	__asm__ volatile("ljmp %0, $1f\n1:\n"
-			 "mov %1, %%ds\n mov %1, %%es\n mov %1, %%ss\n"
-			 "mov %1, %%fs\n mov %1, %%gs\n"
-			 : : "i"(SEL_KCODE), "r"(SEL_KDATA) : "memory");
-	ltr(SEL_TSS);
+void gdt_init_ap(uint32_t index)
+{
+	gdt_load(index);
+}
+
+struct cpu *double_fault_interrupted(void)
+{
+	uint32_t sel = double_fault_tss.link;	/* the task the CPU left */
+	if (sel < SEL_TSS || sel >= SEL_TSS + 8 * MAX_CPUS)
+		return NULL;
+	return &cpus[(sel - SEL_TSS) / 8];
 }
 
 void tss_io_ports(uint32_t first, uint32_t count, bool open)
 {
+	uint8_t *bitmap = this_cpu()->tss.io_bitmap;
 	for (uint32_t p = first; p < first + count && p < IO_BITMAP_PORTS; p++) {
 		if (open)
-			main_tss_io.io_bitmap[p / 8] &= (uint8_t)~(1u << (p % 8));
+			bitmap[p / 8] &= (uint8_t)~(1u << (p % 8));
 		else
-			main_tss_io.io_bitmap[p / 8] |= (uint8_t)(1u << (p % 8));
+			bitmap[p / 8] |= (uint8_t)(1u << (p % 8));
 	}
 }
 
 bool tss_io_port_open(uint32_t port)
 {
-	return port < IO_BITMAP_PORTS && !(main_tss_io.io_bitmap[port / 8] & (1u << (port % 8)));
+	return port < IO_BITMAP_PORTS && !(this_cpu()->tss.io_bitmap[port / 8] & (1u << (port % 8)));
 }

@@ -74,9 +74,8 @@ static int32_t hc_console_write(struct domain *d, struct trapframe *tf)
 
 static int32_t hc_yield(struct domain *d, struct trapframe *tf)
 {
-	(void)d;
 	(void)tf;
-	sched_yield();
+	sched_yield(d);
 	return SV_OK;
 }
 

@@ -6,9 +6,11 @@
  *   console          so that everything after can report
  *   GDT, IDT         so that a fault gets a register dump, not a reset
  *   Multiboot info   what memory and modules we have, all checked
+ *   CPU tables       how many CPUs, where their APICs are (ACPI or MP)
  *   frames, paging   the frame table and the final address space
  *   PIC, PIT         interrupts, then sti
  *   devices          the passthrough devices, quiet and owned by nobody
+ *   other CPUs       started, waiting for work
  *   self-tests       the ones the command line selected
  *   domains          one per boot module (kernel/builder.c)
  *
@@ -19,6 +21,7 @@
 #include "cmdline.h"
 #include "console.h"
 #include "cpu.h"
+#include "cpufind.h"
 #include "fpu.h"
 #include "crc32.h"
 #include "device.h"
@@ -35,12 +38,14 @@
 #include "profile.h"
 #include "segment.h"
 #include "selftest.h"
+#include "smp.h"
 #include "timer.h"
 #include "x86.h"
 
 #define SHAREVISOR_VERSION "0.1"
 
 static struct boot_info boot_info;	/* checked copy of the loader's information */
+static struct cpu_topology topology;	/* checked copy of the firmware's CPU tables */
 static struct boot_options options;
 
 /* Before paging_init, boot_pgdir maps all of [0, DIRECTMAP_LIMIT), so
@@ -171,6 +176,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	console_init();
 	printk("Sharevisor %s: a share-model hypervisor for x86\n", SHAREVISOR_VERSION);
 	gdt_init();
+	smp_init_boot_cpu();
 	idt_init();
 
 	if (magic != MULTIBOOT_BOOTLOADER_MAGIC) {
@@ -197,12 +203,16 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	}
 	cpu_init();
 	fpu_init(options.fpu_lazy ? FPU_LAZY : FPU_EAGER);
+	/* The firmware's tables may lie outside RAM: read them while the
+	 * boot page directory still maps everything below DIRECTMAP_LIMIT. */
+	cpufind(&topology);	/* smp_start reports what it found */
 	memory_init(&boot_info);
 
 	pic_init();
 	timer_init();
 	device_init(options.dev_slice_ms, options.dev_grace_ms);
 	sti();
+	smp_start(&topology);
 
 	bool ok = run_selftests();
 	crash_on_purpose(options.crash);

@@ -30,10 +30,11 @@
 #define SEL_KDATA	0x10
 #define SEL_UCODE	0x1B	/* ring 3 */
 #define SEL_UDATA	0x23	/* ring 3 */
-#define SEL_TSS		0x28
-#define SEL_DFTSS	0x30	/* task for the double-fault handler */
+#define SEL_TSS		0x28	/* CPU i's TSS is SEL_TSS + 8 * i, i < MAX_CPUS */
+#define SEL_DFTSS	0x68	/* task for the double-fault handler */
 
-#define BOOT_STACK_SIZE	16384	/* the one hypervisor stack */
+#define AP_TRAMPOLINE	0x7000	/* boot/apstart.asm runs here (real mode, < 1 MiB) */
+#define BOOT_STACK_SIZE	16384	/* each CPU's hypervisor stack (the boot CPU's is boot_stack) */
 #define TRAPFRAME_SIZE	76	/* sizeof(struct trapframe), for trapentry.asm */
 #define TRAPFRAME_CS	60	/* offsetof(struct trapframe, cs) */
 

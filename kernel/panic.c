@@ -13,6 +13,7 @@
 #include "panic.h"
 #include "power.h"
 #include "segment.h"
+#include "smp.h"
 #include "trap.h"
 #include "x86.h"
 
@@ -140,20 +141,22 @@ void panic(const char *fmt, ...)
  */
 void double_fault_task(void)
 {
-	extern char boot_stack[];
-	const struct tss *t = main_tss;
-	uint32_t stack_lo = (uint32_t)(uintptr_t)boot_stack;
-
+	struct cpu *c = double_fault_interrupted();
 	printk("\nFATAL: %s (vector %u) in hypervisor mode\n",
 	       exception_name(T_DBLFLT), T_DBLFLT);
+	if (!c)
+		die("double fault from an unknown task", false);
+	const struct tss *t = &c->tss.tss;
+	uint32_t stack_lo = c->stack_top - BOOT_STACK_SIZE;
+
 	printk("  eip=0x%08x esp=0x%08x ebp=0x%08x eflags=0x%08x\n",
 	       t->eip, t->esp, t->ebp, t->eflags);
 	printk("  eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x\n",
 	       t->eax, t->ebx, t->ecx, t->edx);
 	printk("  cr2=0x%08x (the fault that could not be delivered)\n", read_cr2());
 	if (t->esp >= stack_lo - PAGE_SIZE && t->esp < stack_lo + 256)
-		printk("  the hypervisor stack overflowed (boot stack starts at 0x%08x)\n",
-		       stack_lo);
+		printk("  the hypervisor stack overflowed (CPU %u's stack starts at 0x%08x)\n",
+		       c->index, stack_lo);
 	char msg[48];
 	snprintf(msg, sizeof(msg), "double fault at eip 0x%08x", t->eip);
 	die(msg, false);

@@ -8,6 +8,10 @@
 
 #define HZ			100	/* timer interrupts per second */
 
+/* CPUs: more than the tables list are counted and left halted. Each has a
+ * TSS (its own I/O bitmap), a hypervisor stack and a struct cpu. */
+#define MAX_CPUS		8
+
 /* Boot input (Multiboot information from the loader). */
 #define MAX_MODULES		16	/* one per domain; more are refused */
 #define MAX_MODULE_BYTES	(16u << 20) /* a guest image larger than this is refused */

@@ -32,10 +32,7 @@
 
 #define SLICE_TICKS 2	/* 20 ms at HZ = 100 */
 
-struct domain *current;		/* the domain whose registers are in the trap frame */
 uint32_t runnable;		/* bit id: domain id is DOM_RUNNABLE (the run queue) */
-static bool need_resched;
-static uint32_t slice_left;
 /* The hypervisor's memory before any domain was built (sched_snapshot_memory). */
 static uint32_t frames_free_at_start, pagetables_at_start, share_pages_at_start;
 
@@ -60,9 +57,9 @@ void sched_wake(struct domain *d)
 		domain_set_state(d, DOM_RUNNABLE);
 }
 
-void sched_yield(void)
+void sched_yield(struct domain *d)
 {
-	need_resched = true;
+	d->cpu->need_resched = true;
 }
 
 /* Every timer interrupt: fire domain timers, end the current slice. */
@@ -83,17 +80,18 @@ void sched_tick(void)
 	 * also while it sleeps with nobody else to run (it stays current). */
 	if (current && domain_alive(current))
 		current->shared->time_ns = now;
-	if (slice_left && --slice_left == 0)
-		need_resched = true;
+	struct cpu *c = this_cpu();
+	if (c->slice_left && --c->slice_left == 0)
+		c->need_resched = true;
 }
 
 /* The next runnable domain after the current one, round robin: the
  * lowest bit of the run queue above current's id, else the lowest. */
-static struct domain *pick_next(void)
+static struct domain *pick_next(const struct cpu *c)
 {
 	if (!runnable)
 		return NULL;
-	uint32_t start = current ? current->id + 1u : 0;	/* at most SV_MAX_DOMAINS */
+	uint32_t start = c->running ? c->running->id + 1u : 0;	/* at most SV_MAX_DOMAINS */
 	uint32_t later = runnable & ~((1u << start) - 1);
 	return domain_get((uint32_t)__builtin_ctz(later ? later : runnable));
 }
@@ -159,10 +157,12 @@ static bool any_timer_armed(void)
 	return false;
 }
 
-static struct domain *wait_for_runnable(void)
+/* Nobody to run on c: halt until somebody is (or end the run). Out of
+ * line, so that the common path of reschedule stays short. */
+static __attribute__((noinline, cold)) struct domain *wait_for_runnable(struct cpu *c)
 {
 	for (;;) {
-		struct domain *d = pick_next();
+		struct domain *d = pick_next(c);
 		if (d)
 			return d;
 		if (domains_alive() == 0)
@@ -196,14 +196,16 @@ static struct domain *wait_for_runnable(void)
  * in next->ctx, where its last trap left them, and traps from now on
  * land there too (the TSS's esp0 points just past it).
  */
-static void switch_to(struct domain *d, struct domain *next)
+static void switch_to(struct cpu *c, struct domain *d, struct domain *next)
 {
 	struct domain *leaving = d && domain_alive(d) ? d : NULL;
 
 	PROFILE_STAGE(PROF_SWITCH);
 	fpu_switch(leaving, next);	/* its FPU registers (kernel/fpu.c) */
-	current = next;
-	tss_set_kernel_stack((uint32_t)(uintptr_t)(&next->ctx + 1));
+	c->running = next;
+	next->hv_stack = c->stack_top;	/* where its traps go on from its ctx */
+	next->cpu = c;
+	tss_set_kernel_stack(&c->tss.tss, (uint32_t)(uintptr_t)(&next->ctx + 1));
 	next->shared->time_ns = now_ns;	/* its clock, as it comes in */
 	if (read_cr3() != V2P(next->pgdir))
 		pgdir_switch(next->pgdir);
@@ -211,18 +213,21 @@ static void switch_to(struct domain *d, struct domain *next)
 	PROFILE_STAGE(PROF_SCHEDULE);
 }
 
-/* Choose who runs next (maybe the same domain), switch to it, deliver
- * its events; again if that kills it. Returns the frame to resume. */
-static struct trapframe *reschedule(void)
+/* Choose who runs next on c (maybe the same domain), switch to it,
+ * deliver its events; again if that kills it. Returns the frame to
+ * resume. */
+static struct trapframe *reschedule(struct cpu *c)
 {
 	PROFILE_STAGE(PROF_SCHEDULE);
 	for (;;) {
-		struct domain *d = current;
-		struct domain *next = wait_for_runnable();
+		struct domain *d = c->running;
+		struct domain *next = pick_next(c);
+		if (!next)
+			next = wait_for_runnable(c);
 		if (next != d)
-			switch_to(d, next);
-		need_resched = false;
-		slice_left = SLICE_TICKS;
+			switch_to(c, d, next);
+		c->need_resched = false;
+		c->slice_left = SLICE_TICKS;
 		PROFILE_STAGE(PROF_RETURN);
 		if (event_deliver(next, &next->ctx))
 			return &next->ctx;
@@ -230,26 +235,34 @@ static struct trapframe *reschedule(void)
 	}
 }
 
-/* On every way out of the hypervisor to a guest: tf is the current
- * domain's frame (NULL before the first domain). Returns the frame to
- * resume, the current domain's or, after a switch, another's. */
+/* On every way out of the hypervisor to a guest: tf is the frame of the
+ * domain that trapped (its ctx; kernel/trapentry.asm). Returns the frame
+ * to resume, the same or, after a switch, another domain's. */
 struct trapframe *sched_return_to_guest(struct trapframe *tf)
 {
-	struct domain *d = current;
+	struct domain *d = domain_of_frame(tf);
+	struct cpu *c = d->cpu;
 
-	if (d && d->state == DOM_RUNNABLE && !need_resched) {
+	if (d->state == DOM_RUNNABLE && !c->need_resched) {
 		/* Nothing to deliver: the common case, decided without a call. */
 		if (!event_ready(d) || event_deliver(d, tf))
 			return tf;	/* the common case: back into the same domain */
 	}
-	return reschedule();
+	return reschedule(c);
 }
 
-/* kernel/trapentry.asm: run the scheduler with esp at the trap frame. */
-void enter_first_domain(void) __attribute__((noreturn));
+/* kernel/trapentry.asm: on this CPU's stack, enter the frame that
+ * sched_first_frame returns. */
+void enter_first_domain(uint32_t stack_top) __attribute__((noreturn));
+
+struct trapframe *sched_first_frame(void)
+{
+	return reschedule(this_cpu());
+}
 
 void sched_start(void)
 {
-	current = NULL;
-	enter_first_domain();
+	struct cpu *c = this_cpu();
+	c->running = NULL;
+	enter_first_domain(c->stack_top);
 }

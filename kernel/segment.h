@@ -27,21 +27,26 @@ struct tss {
 _Static_assert(sizeof(struct tss) == 104, "TSS layout is fixed by the CPU");
 
 /* kernel/gdt.c */
-void gdt_init(void);
-/* Open (or close) ports [first, first + count) to ring 3 in the I/O
- * permission bitmap; is one open now? */
+void gdt_init(void);			/* the boot CPU: every CPU's TSS, then its own */
+void gdt_init_ap(uint32_t index);	/* another CPU, as it starts */
+/* Open (or close) ports [first, first + count) to ring 3 in this CPU's
+ * I/O permission bitmap; is one open now? */
 void tss_io_ports(uint32_t first, uint32_t count, bool open);
 bool tss_io_port_open(uint32_t port);
-extern struct tss *const main_tss;	/* the state a double fault interrupted */
-
 /* Where the CPU saves a ring-3 guest's registers when it traps: just past
  * the running domain's struct trapframe (kernel/sched.c's switch_to). */
-static inline void tss_set_kernel_stack(uint32_t esp0)
+static inline void tss_set_kernel_stack(struct tss *t, uint32_t esp0)
 {
-	main_tss->esp0 = esp0;
+	t->esp0 = esp0;
 }
+
+/* The double-fault task: the CPU whose task the fault left (its TSS
+ * holds the state), or NULL. */
+struct cpu;
+struct cpu *double_fault_interrupted(void);
 
 /* kernel/trap.c */
 void idt_init(void);
+void idt_load(void);	/* another CPU, as it starts: the same table */
 
 #endif /* SV_SEGMENT_H */

@@ -32,6 +32,28 @@ void timer_init(void)
 	irq_register(IRQ_TIMER, timer_interrupt);
 }
 
+/* The PIT's channel 0 counts down from the divisor to 1 at PIT_HZ and
+ * starts again; a latch command freezes the count for reading. */
+static uint32_t pit_count(void)
+{
+	outb(PIT_CMD, 0x00);		/* latch channel 0 */
+	uint32_t lo = inb(PIT_CH0);
+	return lo | (uint32_t)inb(PIT_CH0) << 8;
+}
+
+void timer_delay_us(uint32_t us)
+{
+	uint32_t divisor = (PIT_HZ + HZ / 2) / HZ;
+	uint64_t need = (uint64_t)us * PIT_HZ / 1000000 + 1, passed = 0;
+	uint32_t prev = pit_count();
+
+	while (passed < need) {
+		uint32_t now = pit_count();
+		passed += prev >= now ? prev - now : prev + divisor - now;
+		prev = now;
+	}
+}
+
 uint64_t timer_ticks(void)
 {
 	/* A 64-bit read is two loads; stop the tick from landing between. */

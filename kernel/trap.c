@@ -58,6 +58,12 @@ void idt_init(void)
 	set_gate(SV_HYPERCALL_VECTOR, trap_vectors[SV_HYPERCALL_VECTOR], SEL_KCODE,
 		 GATE_INTR32, 3);
 
+	idt_load();
+}
+
+/* Every CPU uses the one table. */
+void idt_load(void)
+{
 	struct descriptor_ptr p = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
 	lidt(&p);
 }
@@ -160,7 +166,7 @@ struct trapframe *hypercall_trap(struct trapframe *tf)
 	if ((tf->cs & 3) != 3)
 		fatal_trap(tf);		/* our own bug */
 	PROFILE_STAGE(PROF_ENTRY);
-	hypercall(current, tf);
+	hypercall(domain_of_frame(tf), tf);
 	PROFILE_STAGE(PROF_RETURN);
 	tf = sched_return_to_guest(tf);
 	PROFILE_STAGE(PROF_GUEST);
@@ -185,10 +191,10 @@ struct trapframe *trap(struct trapframe *tf)
 		handle_irq(tf);
 	else if (!from_guest)
 		fatal_trap(tf);
-	else if (tf->trapno == T_DEVICE && fpu_device_not_available(current))
+	else if (tf->trapno == T_DEVICE && fpu_device_not_available(domain_of_frame(tf)))
 		;	/* lazy FPU switching: its state is loaded, it goes on */
 	else
-		guest_fault(current, tf);
+		guest_fault(domain_of_frame(tf), tf);
 
 	if (from_guest) {
 		PROFILE_STAGE(PROF_RETURN);

@@ -12,8 +12,10 @@
 ; stack in the TSS's esp0, and the scheduler points esp0 at the end of
 ; the running domain's own struct trapframe (struct domain's ctx): the
 ; CPU and the stub push the guest's registers straight into that domain's
-; saved state. The stub then moves esp to the hypervisor stack, which is
-; empty at every entry from a guest, and calls C. C returns the frame to
+; saved state. The stub then moves esp to the hypervisor stack of the CPU
+; it runs on (the scheduler leaves it in the word just past the frame,
+; struct domain's hv_stack), which is empty at every entry from a guest,
+; and calls C. C returns the frame to
 ; resume, the same one or another domain's after a switch, and the stub
 ; pops it and irets: a switch copies no registers. A trap in the
 ; hypervisor itself (an interrupt in the idle loop, or our own fault)
@@ -22,8 +24,6 @@
 %include "asmdefs.inc"
 
 HYPERCALL_VECTOR equ 0x82	; SV_HYPERCALL_VECTOR (kernel/trap.c checks they agree)
-
-extern boot_stack		; boot/entry.asm: the hypervisor stack
 
 section .text
 
@@ -73,7 +73,7 @@ trap_common:
 	SAVE_FRAME
 	test byte [esp + TRAPFRAME_CS], 3
 	jz .on_this_stack	; from ring 0: the frame is on the hypervisor stack
-	mov esp, boot_stack + BOOT_STACK_SIZE
+	mov esp, [esp + TRAPFRAME_SIZE]	; struct domain's hv_stack, after ctx
 .on_this_stack:
 	push eax		; tf (in eax: -mregparm=3; on the stack for gdb)
 	extern trap
@@ -82,13 +82,15 @@ trap_common:
 	jmp trap_return
 hypercall_common:		; only from ring 3 (the one gate with DPL 3)
 	SAVE_FRAME
-	mov esp, boot_stack + BOOT_STACK_SIZE
+	mov esp, [esp + TRAPFRAME_SIZE]	; this CPU's stack: struct domain's hv_stack
 	push eax
 	extern hypercall_trap
 	call hypercall_trap	; eax = hypercall_trap(tf)
 	mov esp, eax
 global trap_return
-trap_return:			; esp at a struct trapframe: resume it
+trap_return:			; esp at a struct trapframe: resume it. Interrupts
+				; must be off: an interrupt taken here would push
+				; its frame below esp, into the struct domain
 	popad
 	pop gs
 	pop fs
@@ -97,15 +99,15 @@ trap_return:			; esp at a struct trapframe: resume it
 	add esp, 8		; vector number and error code
 	iretd
 
-; Start running domains: the scheduler chooses the first one and
-; returns its frame, which we "return" into.
+; Start running domains on this CPU: on its stack (the argument, in
+; eax), the scheduler chooses a domain and returns its frame, which we
+; "return" into.
 global enter_first_domain
-extern sched_return_to_guest
+extern sched_first_frame
 enter_first_domain:
-	mov esp, boot_stack + BOOT_STACK_SIZE
-	xor eax, eax		; sched_return_to_guest(NULL): no domain yet
-	push eax
-	call sched_return_to_guest
+	cli			; kmain ran with interrupts on; trap_return must not
+	mov esp, eax
+	call sched_first_frame
 	mov esp, eax
 	jmp trap_return
 

@@ -91,6 +91,7 @@ static inline void invlpg(uint32_t va)
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
+static inline void pause(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void sti(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
@@ -122,6 +123,15 @@ static inline void lidt(const struct descriptor_ptr *p)
 	__asm__ volatile("lidt (%0)" : : "r"(p) : "memory");
 }
 
+/* The task register: the selector of this CPU's TSS (kernel/smp.h's
+ * this_cpu). Not volatile: it never changes while the hypervisor runs. */
+static inline uint16_t str(void)
+{
+	uint16_t sel;
+	__asm__("str %0" : "=r"(sel));
+	return sel;
+}
+
 static inline void ltr(uint16_t sel)
 {
 	__asm__ volatile("ltr %0" : : "r"(sel));
@@ -144,6 +154,7 @@ static inline void ltr(uint16_t sel)
 
 /* CPUID feature bits. */
 #define CPUID1_EDX_FPU	(1u << 0)
+#define CPUID1_EDX_APIC	(1u << 9)	/* a local APIC */
 #define CPUID1_EDX_MMX	(1u << 23)
 #define CPUID1_EDX_FXSR	(1u << 24)
 #define CPUID1_EDX_SSE	(1u << 25)

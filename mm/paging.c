@@ -11,6 +11,7 @@
 #include "memlayout.h"
 #include "paging.h"
 #include "sharevisor.h"
+#include "smp.h"
 #include "x86.h"
 
 pde_t *kernel_pgdir;
@@ -62,7 +63,7 @@ void paging_init(uint64_t ram_end)
 		if (va >= (uint32_t)(uintptr_t)_readonly_start &&
 		    va < (uint32_t)(uintptr_t)_readonly_end)
 			flags = PTE_P;
-		if (va == (uint32_t)(uintptr_t)boot_stack_guard)
+		if (va == (uint32_t)(uintptr_t)boot_stack_guard || smp_is_stack_guard(va))
 			flags = 0;
 		low[i] = (i * PAGE_SIZE) | flags;
 	}
@@ -74,6 +75,23 @@ void paging_init(uint64_t ram_end)
 		kernel_pgdir[PDX(KERNBASE + pa)] = (uint32_t)pa | PTE_P | PTE_W | PTE_PS;
 
 	pgdir_switch(kernel_pgdir);
+}
+
+int paging_map_mmio(uint32_t va, uint32_t pa)
+{
+	if (va < KERNBASE + DIRECTMAP_LIMIT)
+		panic("paging_map_mmio: %#x is in the direct map", va);
+	pde_t *pde = &kernel_pgdir[PDX(va)];
+	if (!(*pde & PTE_P)) {
+		pte_t *table = alloc_table();
+		if (!table)
+			return SV_ENOMEM;
+		*pde = V2P(table) | PTE_P | PTE_W;	/* no PTE_U: the hypervisor's */
+	}
+	pte_t *table = P2V(PTE_ADDR(*pde));
+	table[PTX(va)] = PTE_ADDR(pa) | PTE_P | PTE_W | PTE_PCD | PTE_PWT;
+	invlpg(va);
+	return 0;
 }
 
 pde_t *pgdir_create(void)

@@ -21,6 +21,8 @@ typedef uint32_t pte_t;
 #define PTE_P		0x001	/* present */
 #define PTE_W		0x002	/* writable */
 #define PTE_U		0x004	/* user (ring 3) may access */
+#define PTE_PWT		0x008	/* write-through */
+#define PTE_PCD		0x010	/* cache disabled: device registers */
 #define PTE_PS		0x080	/* in a directory entry: a 4 MiB page */
 #define PTE_FLAGS	0xFFF
 #define PTE_ADDR(e)	((e) & ~(uint32_t)PTE_FLAGS)
@@ -47,6 +49,11 @@ void paging_init(uint64_t ram_end);
 
 /* A new directory with the hypervisor half and an empty guest half, or
  * NULL when no frame is free. */
+/* Map one page of device registers at va (in the hypervisor's half,
+ * above the direct map) to physical pa, uncached, in kernel_pgdir: before
+ * any domain's directory is made, which copies the hypervisor's half.
+ * 0, or SV_ENOMEM without a frame for the table. */
+int paging_map_mmio(uint32_t va, uint32_t pa);
 pde_t *pgdir_create(void);
 /* Free a directory and the page tables of its guest half. The frames its
  * pages map belong to their owners and are not touched. */

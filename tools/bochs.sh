@@ -29,7 +29,7 @@ romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 ata0-master: type=cdrom, path=$(realpath "$iso"), status=inserted
 boot: cdrom
-cpu: count=1, ips=50000000, reset_on_triple_fault=0
+cpu: count=${BOCHS_CPUS:-1}, ips=50000000, reset_on_triple_fault=0
 clock: sync=none
 com1: enabled=1, mode=file, dev=$work/com1.log
 $(if [ -n "${BOCHS_COM2:-}" ]; then

@@ -5,7 +5,8 @@ Boots the hypervisor under QEMU -icount (one TSC tick per instruction),
 stops at the Nth hit of a hypervisor function, then single-steps the next
 STEPS instructions with gdb and counts them by function: the hypervisor's
 from its ELF, each guest's from its own (all guests are linked at the
-same address, so the running domain, `current`, says whose they are).
+same address, so the running domain, `current` (as a gdb macro:
+cpus[i].running on gdb's thread i + 1), says whose they are).
 A stepped `rep movs` counts once per repetition, as -icount does, so the
 counts add up to what make bench measures.
 
@@ -36,6 +37,7 @@ KERNBASE = 0xC0000000
 GDB_SCRIPT = r'''
 import gdb, json, os
 gdb.execute("set pagination off")
+gdb.execute("macro define current (cpus[$_thread - 1].running)")
 gdb.execute("target remote :%(port)d")
 gdb.execute("break %(start)s")
 cond = %(cond)r

@@ -54,8 +54,22 @@ def domain_name(domid):
     return "dom%d" % domid
 
 
+# `current` in the hypervisor is a macro (kernel/domain.h) that reads the
+# task register, which gdb cannot. The same name as a gdb macro: the domain
+# the selected CPU runs, cpus[i].running, where gdb's thread i + 1 is QEMU's
+# vCPU i. So `p current->name` and `break f if current->id == 1` work as
+# they read. (A Python convenience function in a breakpoint condition made
+# gdb disturb the registers of the CPU it stopped: a macro is only text.)
+gdb.execute("macro define current (cpus[$_thread - 1].running)")
+
+
+def current_domain():
+    """The domain the selected CPU runs (the `current` macro)."""
+    return gdb.parse_and_eval("current")
+
+
 def current_name():
-    cur = gdb.parse_and_eval("current")
+    cur = current_domain()
     return cstr(cur["name"]) if int(cur) else None
 
 
@@ -123,7 +137,8 @@ class Break(gdb.Command):
     """sv-break NAME FUNC: a breakpoint on FUNC as guest NAME's ELF has it
 (after its prologue), which stops only while domain NAME runs: every
 guest is linked at the same address, so the same address is other code
-in other domains. The condition reads the hypervisor's `current`."""
+in other domains. The condition reads the hypervisor's `current` (the gdb
+macro above: the selected CPU's running domain)."""
 
     def __init__(self):
         super().__init__("sv-break", gdb.COMMAND_BREAKPOINTS)
@@ -166,7 +181,7 @@ class Domains(gdb.Command):
         super().__init__("sv-domains", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
-        cur = int(gdb.parse_and_eval("current"))
+        cur = int(current_domain())
         print("%-3s %-15s %-9s %6s  %s" % ("id", "name", "state", "pages", "notes"))
         for i, d in domains():
             notes = []
@@ -196,7 +211,7 @@ switch out, or its clean start."""
         fxsr = bool(gdb.parse_and_eval("cpu_features.fxsr"))
         lazy = int(gdb.parse_and_eval("'fpu.c'::switching")) == 1
         owner = int(gdb.parse_and_eval("'fpu.c'::fpu_owner"))
-        cur = int(gdb.parse_and_eval("current"))
+        cur = int(current_domain())
         print("FPU state kept with %s, %s switching"
               % ("fxsave" if fxsr else "fnsave", "lazy" if lazy else "eager"))
         for i, d in domains():
@@ -343,8 +358,9 @@ now (and whether that agrees with who runs), and its counters."""
 
     def invoke(self, arg, from_tty):
         devs = table("'device.c'::devices")
-        bitmap = gdb.parse_and_eval("'gdt.c'::main_tss_io.io_bitmap")
-        cur = gdb.parse_and_eval("current")
+        cpu = gdb.selected_thread().num - 1 if gdb.selected_thread() else 0
+        bitmap = gdb.parse_and_eval("cpus[%d].tss.io_bitmap" % cpu)
+        cur = current_domain()
         running = int(cur["id"]) if int(cur) else None
         now_ms = int(gdb.parse_and_eval("'timer.c'::ticks")) * 10      # HZ = 100
         for i in range(int(devs.type.sizeof // devs[0].type.sizeof)):

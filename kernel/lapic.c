@@ -1,0 +1,95 @@
+/*
+ * lapic.c: the local APIC (lapic.h), through its registers at LAPIC_VA.
+ */
+#include "klib.h"
+#include "lapic.h"
+#include "paging.h"
+#include "x86.h"
+
+/* Register offsets (Intel SDM vol. 3, table 10-1). */
+#define LAPIC_ID	0x020
+#define LAPIC_TPR	0x080	/* task priority: 0 accepts every vector */
+#define LAPIC_EOI	0x0B0
+#define LAPIC_SVR	0x0F0	/* spurious vector; bit 8 enables the APIC */
+#define LAPIC_ESR	0x280	/* error status */
+#define LAPIC_ICR_LO	0x300	/* interrupt command: writing it sends */
+#define LAPIC_ICR_HI	0x310	/* its destination, in bits 24-31 */
+#define LAPIC_LVT_TIMER	0x320
+#define LAPIC_LVT_ERROR	0x370
+
+#define SVR_ENABLE	(1u << 8)
+#define LVT_MASKED	(1u << 16)
+#define ICR_FIXED	(0u << 8)
+#define ICR_INIT	(5u << 8)
+#define ICR_STARTUP	(6u << 8)
+#define ICR_PENDING	(1u << 12)	/* delivery status: not yet accepted */
+#define ICR_ASSERT	(1u << 14)
+
+static inline uint32_t reg_read(uint32_t off)
+{
+	return *(volatile uint32_t *)(uintptr_t)(LAPIC_VA + off);
+}
+
+static inline void reg_write(uint32_t off, uint32_t v)
+{
+	*(volatile uint32_t *)(uintptr_t)(LAPIC_VA + off) = v;
+}
+
+/* The settings every CPU's APIC gets: enabled, every vector accepted,
+ * its timer and error interrupts masked (the PIT drives time). LINT0 and
+ * LINT1 stay as the firmware left them: on the boot CPU, LINT0 is the
+ * PICs' line (virtual wire) and LINT1 the NMI. */
+static void enable_this_apic(void)
+{
+	reg_write(LAPIC_SVR, SVR_ENABLE | T_IPI_SPURIOUS);
+	reg_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	reg_write(LAPIC_LVT_ERROR, LVT_MASKED);
+	reg_write(LAPIC_ESR, 0);	/* the ESR is written before it is read */
+	reg_write(LAPIC_TPR, 0);
+}
+
+void lapic_init(uint32_t pa)
+{
+	if (paging_map_mmio(LAPIC_VA, pa) < 0)
+		panic("lapic: no frame for the page table that maps it");
+	enable_this_apic();
+}
+
+void lapic_init_ap(void)
+{
+	enable_this_apic();
+}
+
+uint32_t lapic_id(void)
+{
+	return reg_read(LAPIC_ID) >> 24;
+}
+
+void lapic_eoi(void)
+{
+	reg_write(LAPIC_EOI, 0);
+}
+
+/* Send an interrupt command and wait until the APIC has accepted it. */
+static void send(uint32_t apic_id, uint32_t command)
+{
+	reg_write(LAPIC_ICR_HI, apic_id << 24);
+	reg_write(LAPIC_ICR_LO, command);
+	while (reg_read(LAPIC_ICR_LO) & ICR_PENDING)
+		pause();
+}
+
+void lapic_send_ipi(uint32_t apic_id, uint32_t vector)
+{
+	send(apic_id, ICR_FIXED | ICR_ASSERT | vector);
+}
+
+void lapic_send_init(uint32_t apic_id)
+{
+	send(apic_id, ICR_INIT | ICR_ASSERT);
+}
+
+void lapic_send_startup(uint32_t apic_id, uint32_t vector_page)
+{
+	send(apic_id, ICR_STARTUP | (vector_page & 0xFF));
+}
