@@ -56,9 +56,12 @@ ISO := $(B)/sharevisor.iso
 HV_ARGS ?=
 # The demo: domain 0 (lanctl) makes a LAN share for ping and pong, which
 # exchange 2000 checksummed frames over it (guests/lib/lan.c).
+# make run SMP=2 (or more): that many CPUs, ping on CPU 0 and pong on 1.
+SMP ?= 1
+DEMO_PIN = $(if $(filter-out 0 1,$(SMP)), cpu=$(1))
 DEMO_MODULES := $(B)/guests/lanctl.elf "name=lanctl lan=ping,pong" \
-	$(B)/guests/ping.elf "name=ping lan=32 peer=pong count=2000" \
-	$(B)/guests/pong.elf "name=pong lan=32"
+	$(B)/guests/ping.elf "name=ping lan=32 peer=pong count=2000$(call DEMO_PIN,0)" \
+	$(B)/guests/pong.elf "name=pong lan=32$(call DEMO_PIN,1)"
 
 SETUP_GOALS := run run-devices run-files run-linux-9p test iso bochs qemu-gdb trace-diagram bench fuzz fuzz-host fuzz-guests fuzz-coverage
 ifneq ($(filter $(SETUP_GOALS),$(MAKECMDGOALS)),)
@@ -97,7 +100,7 @@ HV_C := kernel/main.c kernel/cpu.c kernel/fpu.c kernel/console.c kernel/serial.c
 	kernel/multiboot.c kernel/cmdline.c kernel/selftest.c \
 	kernel/elf.c kernel/builder.c kernel/domain.c kernel/sched.c \
 	kernel/event.c kernel/ports.c kernel/hypercall.c kernel/device.c kernel/invariants.c \
-	kernel/trace.c kernel/profile.c kernel/smp.c kernel/cpufind.c kernel/lapic.c \
+	kernel/trace.c kernel/profile.c kernel/smp.c kernel/cpufind.c kernel/lapic.c kernel/lock.c \
 	mm/memmap.c mm/frame.c mm/paging.c mm/usercopy.c \
 	share/share.c share/watch.c share/sg.c
 # The freestanding C library (lib/): built once, linked into the
@@ -205,7 +208,7 @@ $(ISO): $(HV) $(DEMO_GUESTS) iso/grub.cfg.in tools/mkiso.sh $(B)/iso-args
 QEMU := qemu-system-i386
 QEMU_MEM ?= 64M
 QEMU_ACCEL := $(if $(filter 1,$(KVM)),-accel kvm -cpu host,-accel tcg)
-QEMU_OPTS := $(QEMU_ACCEL) -m $(QEMU_MEM) -no-reboot \
+QEMU_OPTS := $(QEMU_ACCEL) -m $(QEMU_MEM) -smp $(SMP) -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 
 run: $(ISO)

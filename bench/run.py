@@ -46,6 +46,11 @@ CONFIGS = {
 # Configurations booted with a hypervisor command line; their figures get
 # the suffix, e.g. switch_fpu_lazy.
 HV_ARGS = {"fpubench-lazy": ("fpu=lazy", "_lazy")}
+# Configurations booted on several CPUs (QEMU -smp), figures suffixed:
+# ping and echo pinned to different CPUs, every round trip crosses.
+CONFIGS["lanbench-smp2"] = [("lanbench", "name=ping role=ping cpu=0"),
+                            ("lanbench", "name=echo role=echo cpu=1")]
+SMP_CONFIGS = {"lanbench-smp2": (2, "_smp2")}
 ROWS = [  # (figure, what it is, baseline figure or None)
     ("function_call", "call of an empty function (baseline)", None),
     ("memcpy_64", "memcpy 64 B in a guest (baseline)", None),
@@ -69,6 +74,8 @@ ROWS = [  # (figure, what it is, baseline figure or None)
     ("rtt_1024", "ping-pong round trip, 1 KiB", "memcpy_1024"),
     ("rtt_4096", "ping-pong round trip, 4 KiB", "memcpy_4096"),
     ("rtt_65536", "ping-pong round trip, 64 KiB", "memcpy_65536"),
+    ("rtt_64_smp2", "ping-pong round trip, 64 B, ping and echo on two CPUs", "rtt_64"),
+    ("event_latency_smp2", "trigger -> upcall, the two on two CPUs", "event_latency"),
     ("msg_rtt_64", "msg transport round trip, 64 B", "rtt_64"),
     ("msg_rtt_1024", "msg transport round trip, 1 KiB", "rtt_1024"),
     ("msg_rtt_8192", "msg transport round trip, 8 KiB", "memcpy_4096"),
@@ -92,7 +99,9 @@ def boot(config, mode, extra_args=""):
                                    extra_args)).replace(",", ",,")
                     for g, a in CONFIGS[config])
     hv_args, suffix = HV_ARGS.get(config, ("", ""))
-    p = subprocess.run(["qemu-system-i386"] + BASE[1:] + MODES[mode] +
+    cpus, smp_suffix = SMP_CONFIGS.get(config, (1, ""))
+    suffix += smp_suffix
+    p = subprocess.run(["qemu-system-i386"] + BASE[1:] + MODES[mode] + ["-smp", str(cpus)] +
                        ["-kernel", HV, "-append", hv_args, "-initrd", mods],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
     out = p.stdout.decode("latin-1")
@@ -193,6 +202,35 @@ def table(title, fig, unit):
     print("  (%s; baselines measured in the same guest in the same run)" % unit)
 
 
+# Aggregate throughput of two LAN ping/pong pairs (guests/ping.c and
+# pong.c, 2000 frames of 1 to 4080 bytes each, checksummed) on one CPU,
+# and on two with each pair on its own CPU; emulated time under TCG, where
+# QEMU runs each vCPU in a host thread of its own (MTTCG).
+PAIR_FRAMES = 2000
+
+
+def pairs_throughput(cpus, mode="tcg"):
+    """Frames per million TSC ticks, summed over the two pairs."""
+    guests = os.path.join(TOP, "build", "guests")
+    pin = (lambda n: " cpu=%d" % n) if cpus > 1 else (lambda n: "")
+    mods = [("lanctl", "name=lanctl lan=p1,q1,p2,q2"),
+            ("ping", "name=p1 lan=32 peer=q1 count=%d%s" % (PAIR_FRAMES, pin(0))),
+            ("ping", "name=p2 lan=32 peer=q2 count=%d%s" % (PAIR_FRAMES, pin(1))),
+            ("pong", "name=q1 lan=32%s" % pin(0)),
+            ("pong", "name=q2 lan=32%s" % pin(1))]
+    initrd = ",".join(("%s %s" % (os.path.join(guests, g + ".elf"), a)).replace(",", ",,")
+                      for g, a in mods)
+    p = subprocess.run(["qemu-system-i386"] + BASE[1:] + MODES[mode] + ["-smp", str(cpus)] +
+                       ["-kernel", HV, "-initrd", initrd],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    out = p.stdout.decode("latin-1")
+    got = re.findall(r"^\[(p\d)\] exchange: (\d+) frames back in (\d+) TSC ticks", out, re.M)
+    if p.returncode != 1 or len(got) != 2:
+        sys.exit("bench: two pairs on %d CPU(s) failed (QEMU exit %d):\n%s"
+                 % (cpus, p.returncode, out[-3000:]))
+    return sum(int(n) * 1e6 / int(t) for _, n, t in got)
+
+
 def main():
     quick = "--quick" in sys.argv
     args = [a for a in sys.argv[1:] if a != "--quick"]
@@ -230,6 +268,14 @@ def main():
         table("Sharevisor under QEMU %s: %s" % (mode.upper(), "cycles" if mode == "kvm" else
               "emulated time, host TSC ticks (emulation speed, not hardware)"), fig2,
               "cycles" if mode == "kvm" else "emulated time")
+        # Median of three boots each: TCG time depends on the host's load.
+        one = sorted(pairs_throughput(1) for _ in range(3))[1]
+        two = sorted(pairs_throughput(2) for _ in range(3))[1]
+        result["pairs_throughput"] = {"one_cpu": one, "two_cpus": two, "ratio": two / one}
+        print("Two LAN ping/pong pairs, %d frames each, under QEMU TCG (emulated time; MTTCG: "
+              "a host thread per vCPU):" % PAIR_FRAMES)
+        print("  one CPU: %.1f frames per million TSC ticks; two CPUs, a pair on each: %.1f; "
+              "ratio %.2f" % (one, two, two / one))
 
     out = os.path.join(TOP, "build", "bench.json")
     with open(out, "w") as f:

@@ -78,6 +78,7 @@ int main(const struct sv_start_info *si)
 	printf("sending %u frames of 1 to %u bytes to %s (station %d)\n", count,
 	       (uint32_t)sizeof(out.data), peer_name, peer);
 
+	uint64_t start = rdtsc();
 	for (uint32_t seq = 0; seq < count && lan_up((uint32_t)peer); seq++) {
 		out.seq = seq;
 		out.size = size_of(seq);
@@ -107,6 +108,7 @@ int main(const struct sv_start_info *si)
 		if (seq % 500 == 499)
 			printf("%u frames echoed\n", seq + 1);
 	}
+	uint64_t elapsed = rdtsc() - start;
 	uint32_t sent = lan_stats.sent;
 	bool left_early = !lan_up((uint32_t)peer);
 	out.seq = BYE;
@@ -120,6 +122,8 @@ int main(const struct sv_start_info *si)
 	if (n)
 		printf("round trip (TSC ticks): min %u, median %u, max %u\n", rtt[0], rtt[n / 2],
 		       rtt[n - 1]);
+	printf("exchange: %u frames back in %llu TSC ticks\n", received,
+	       (unsigned long long)elapsed);
 	if (left_early) {
 		printf("peer left early: %s left after %u of %u frames came back; stopped sending\n",
 		       peer_name, received, count);

@@ -1,7 +1,7 @@
 /*
  * builder.c: the domain builder. Turns boot module N into domain N:
  *
- *   1. read name= and mem= from the module's command line;
+ *   1. read name=, mem= and cpu= from the module's command line;
  *   2. check the ELF image (kernel/elf.c) against the guest's range;
  *   3. make a page directory and give the domain its memory: the stack
  *      below SV_STACK_TOP, then mem - SV_STACK_SIZE bytes from
@@ -52,8 +52,9 @@ static bool name_char(char c)
 	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
 }
 
-/* name= and mem= from the command line. NULL, or what is wrong. */
-static const char *parse_module_cmdline(const char *cmdline, char *name, uint32_t *mem)
+/* name=, mem= and cpu= from the command line. NULL, or what is wrong. */
+static const char *parse_module_cmdline(const char *cmdline, char *name, uint32_t *mem,
+					int *pin)
 {
 	const char *p = cmdline, *end = cmdline + strlen(cmdline), *w;
 	size_t n;
@@ -75,6 +76,14 @@ static const char *parse_module_cmdline(const char *cmdline, char *name, uint32_
 				return "mem= is more than the 64M a domain may have";
 			if (*mem < SV_STACK_SIZE + PAGE_SIZE)
 				return "mem= is too small for a stack and an image";
+		} else if (n >= 4 && strncmp(w, "cpu=", 4) == 0) {
+			uint32_t cpu;
+			if (!parse_size(w + 4, n - 4, &cpu) || w[n - 1] == 'K' || w[n - 1] == 'M')
+				return "cpu= is not a CPU number";
+			if (cpu >= ncpus)
+				return ncpus == 1 ? "cpu= names a CPU that is not running (1 CPU runs)"
+						  : "cpu= names a CPU that is not running";
+			*pin = (int)cpu;
 		}
 	}
 	return NULL;
@@ -174,12 +183,13 @@ bool domain_build(const struct boot_module *m)
 {
 	char name[SV_NAME_MAX];
 	uint32_t mem = SV_MEM_DEFAULT;
+	int pin = -1;
 	struct elf_image img;
 
 	snprintf(name, sizeof(name), "dom%u", m->index);
 	if (m->index >= SV_MAX_DOMAINS)
 		return refuse(m, name, "more modules than domains");
-	const char *why = parse_module_cmdline(m->cmdline, name, &mem);
+	const char *why = parse_module_cmdline(m->cmdline, name, &mem, &pin);
 	if (why)
 		return refuse(m, name, why);
 	uint32_t ram_end = SV_GUEST_BASE + mem - SV_STACK_SIZE;
@@ -190,6 +200,11 @@ bool domain_build(const struct boot_module *m)
 	struct domain *d = domain_alloc(m->index);
 	memcpy(d->name, name, sizeof(d->name));
 	d->privileged = m->index == 0;
+	d->pin = (int8_t)pin;
+	d->upcall_epoch = UINT64_MAX;	/* no upcall page remembered yet */
+	for (uint32_t i = 0; pin >= 0 && i < MAX_CPUS; i++)	/* runs only there */
+		if (i != (uint32_t)pin)
+			cpus[i].not_here |= 1u << d->id;
 	d->pgdir = pgdir_create();
 	int rc = d->pgdir ? SV_OK : SV_ENOMEM;
 	if (rc == SV_OK)
@@ -218,7 +233,10 @@ bool domain_build(const struct boot_module *m)
 	fpu_state_init(&d->fpu);	/* fninit's state, every register zero */
 	event_ports_init(d->ports);		/* port 0 the timer, 1 domain exit, the rest free */
 	domain_set_state(d, DOM_RUNNABLE);
-	printk("domain %u (%s): %u KiB, image [%#x-%#x), entry %#x%s\n", d->id, d->name,
+	printk("domain %u (%s): %u KiB, image [%#x-%#x), entry %#x%s", d->id, d->name,
 	       mem >> 10, SV_GUEST_BASE, img.end, img.entry, d->privileged ? ", privileged" : "");
+	if (pin >= 0)
+		printk(", on CPU %d only", pin);
+	printk("\n");
 	return true;
 }

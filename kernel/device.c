@@ -51,7 +51,7 @@ struct device {
 	uint32_t nwaiting;
 
 	uint32_t slice_ms, grace_ms;	/* for the next grant */
-	bool ports_open;		/* what the TSS bitmap says now */
+	uint32_t open_on;		/* bit i: CPU i's I/O bitmap has its ports open */
 
 	uint32_t grants, revoked, irqs_delivered, irqs_dropped;
 	uint64_t max_wait_ns;		/* longest time from joining the queue to owning */
@@ -103,25 +103,53 @@ static void trace_device(const struct device *v, const char *what, sv_domid_t do
 	}
 }
 
-/* Open each device's ports if and only if its owner is domain dom (the
- * domain about to run, or running; SV_DOMID_NONE for none). The bitmap
- * is rewritten only when that changes: a switch between domains that own
- * nothing costs a compare per device. */
-static void io_load_for(sv_domid_t dom)
+/* Open each device's ports in CPU c's bitmap if and only if its owner is
+ * domain dom (the domain c is about to run, or runs; SV_DOMID_NONE for
+ * none). The bitmap is rewritten only when that changes: a switch between
+ * domains that own nothing costs a compare per device. */
+static void io_load_for(struct cpu *c, sv_domid_t dom)
 {
 	for (uint32_t i = 0; i < SV_NR_DEVICES; i++) {
 		struct device *v = &devices[i];
 		bool open = v->owner != SV_DOMID_NONE && v->owner == dom;
-		if (open != v->ports_open) {
-			tss_io_ports(v->io_base, v->io_count, open);
-			v->ports_open = open;
+		if (open != ((v->open_on >> c->index) & 1)) {
+			tss_io_ports(c, v->io_base, v->io_count, open);
+			v->open_on ^= 1u << c->index;
 		}
 	}
 }
 
+static sv_domid_t running_on(const struct cpu *c)
+{
+	return c->running && domain_alive(c->running) ? c->running->id : SV_DOMID_NONE;
+}
+
+/* An owner changed: every CPU's bitmap to what its domain may use. Ours
+ * at once; another CPU's by a request it serves before its guest runs
+ * another instruction (kernel/smp.c): a revoked owner running there
+ * cannot do one more out. */
 static void io_sync(void)
 {
-	io_load_for(current && domain_alive(current) ? current->id : SV_DOMID_NONE);
+	struct cpu *me = this_cpu();
+	io_load_for(me, running_on(me));
+	for (uint32_t i = 0; i < ncpus; i++) {
+		struct cpu *c = &cpus[i];
+		if (c == me)
+			continue;
+		for (uint32_t k = 0; k < SV_NR_DEVICES; k++) {
+			const struct device *v = &devices[k];
+			bool open = v->owner != SV_DOMID_NONE && v->owner == running_on(c);
+			if (open != ((v->open_on >> i) & 1)) {
+				smp_request(c, REQ_IO_RELOAD);
+				break;
+			}
+		}
+	}
+}
+
+void device_reload_ports(struct cpu *c)
+{
+	io_load_for(c, running_on(c));
 }
 
 /* How many devices have an owner: while none has, every port is closed
@@ -130,7 +158,7 @@ uint32_t devices_owned;
 
 void device_load_ports(const struct domain *d)
 {
-	io_load_for(d->id);
+	io_load_for(this_cpu(), d->id);
 }
 
 /* Give v to dom now: its ports open when it runs, its slice begins. */
@@ -214,10 +242,10 @@ static void revoke(struct device *v, uint64_t now)
 	trace_device(v, "revoke", o->id);
 	/* Load the bitmap this domain would run with, and read it back: the
 	 * kill line reports what the hardware will do, not what we meant. */
-	io_load_for(o->id);
+	io_load_for(this_cpu(), o->id);
 	bool closed = true;
 	for (uint32_t p = v->io_base; p < v->io_base + v->io_count; p++)
-		closed &= !tss_io_port_open(p);
+		closed &= !tss_io_port_open(this_cpu(), p);
 	io_sync();
 
 	char why[160];
@@ -447,7 +475,7 @@ const char *device_check_invariants(const struct domain *running)
 		bool should = running && v->owner == running->id;
 		owned += v->owner != SV_DOMID_NONE;
 		for (uint32_t p = v->io_base; p < v->io_base + v->io_count; p++)
-			if (tss_io_port_open(p) != should)
+			if (tss_io_port_open(this_cpu(), p) != should)
 				return should ? "the owner's ports are closed" :
 						"a device's ports are open to a domain that does not own it";
 		if (v->owner != SV_DOMID_NONE && find_waiter(v, v->owner) >= 0)
@@ -456,7 +484,7 @@ const char *device_check_invariants(const struct domain *running)
 	if (owned != devices_owned)
 		return "devices_owned is not the number of devices with an owner";
 	for (uint32_t p = COM1_IO_BASE; p < COM1_IO_BASE + COM1_IO_COUNT; p++)
-		if (tss_io_port_open(p))
+		if (tss_io_port_open(this_cpu(), p))
 			return "COM1 is open to a guest";
 	return NULL;
 }

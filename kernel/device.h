@@ -27,7 +27,9 @@ int32_t device_config(struct domain *d, uint32_t dev, uint32_t slice_ms, uint32_
  * switches to d (load d's I/O permissions); whether a device can still
  * wake someone: an interrupt or a deadline (for the deadlock check). */
 void device_tick(uint64_t now_ns);
-void device_load_ports(const struct domain *d);
+void device_load_ports(const struct domain *d);	/* on this CPU */
+struct cpu;
+void device_reload_ports(struct cpu *c);	/* c's, for its running domain (REQ_IO_RELOAD) */
 extern uint32_t devices_owned;
 static inline void device_switch_to(const struct domain *d)
 {

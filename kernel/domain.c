@@ -11,6 +11,7 @@
 #include "frame.h"
 #include "invariants.h"
 #include "klib.h"
+#include "lock.h"
 #include "memlayout.h"
 #include "panic.h"
 #include "share.h"
@@ -63,10 +64,18 @@ void domain_release_memory(struct domain *d)
 static void domain_end(struct domain *d, enum domain_state how, int32_t status)
 {
 	console_flush_domain(d);
+	/* Running on another CPU: it stops using d's page directory and TLB
+	 * before anything of d's goes. It is in d's ring 3, or spinning for
+	 * the lock in one of d's traps; it serves the request either way,
+	 * and when it gets the lock it finds d dead and chooses again. */
+	struct cpu *elsewhere = smp_on && (on_cpu_mask & 1u << d->id) && d->cpu != this_cpu()
+				? d->cpu : NULL;
+	domain_set_state(d, how);
+	if (elsewhere)
+		smp_request(elsewhere, REQ_LEAVE);
 	share_domain_dies(d);	/* unmaps, drops, wakes the peers at offset 0 */
 	device_domain_dies(d);	/* what it owns passes on; it leaves every queue */
 	fpu_domain_dies(d);	/* its FPU state is wiped */
-	domain_set_state(d, how);
 	d->exit_status = status;
 	domain_release_memory(d);
 	if (debug_flags & DEBUG_INVARIANTS)

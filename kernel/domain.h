@@ -40,6 +40,7 @@ struct domain {
 	uint32_t hv_stack;		/* right after ctx (kernel/trapentry.asm): the
 					   hypervisor stack of the CPU it runs on */
 	struct cpu *cpu;		/* the CPU it runs on (or last ran on) */
+	int8_t pin;			/* cpu=N: the only CPU it runs on; -1 any */
 	struct fpu_state fpu;		/* its x87/MMX/SSE registers (kernel/fpu.c) */
 	struct sv_start_info *start_info;	/* our view (direct map) of its pages */
 	struct sv_shared_info *shared;
@@ -49,6 +50,12 @@ struct domain {
 						   to (kernel/ports.c) */
 
 	uint32_t callback;		/* upcall entry, 0 = none */
+	/* The guest page of the last upcall frame and our view of it, good
+	 * while unmap_epoch is upcall_epoch (event_deliver); the builder
+	 * starts upcall_epoch at UINT64_MAX, which unmap_epoch never is. */
+	uint32_t upcall_page;
+	uintptr_t upcall_view;
+	uint64_t upcall_epoch;
 	uint64_t timer_deadline_ns;	/* one-shot timer, 0 = not armed */
 
 	char line[SV_CONSOLE_LINE];	/* console output waiting for its newline */

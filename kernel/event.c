@@ -12,6 +12,7 @@
  */
 #include "domain.h"
 #include "klib.h"
+#include "lock.h"
 #include "memlayout.h"
 #include "profile.h"
 #include "trace.h"
@@ -29,8 +30,13 @@ void event_raise(struct domain *d, uint32_t port)
 	__atomic_fetch_or(&d->shared->event_pending, 1u << port, __ATOMIC_SEQ_CST);
 	if (debug_flags & DEBUG_TRACE)
 		trace_raise(d, port);
-	if (event_ready(d))
+	if (event_ready(d)) {
 		sched_wake(d);
+		/* Running on another CPU: make it look now, not at its next
+		 * trap (Xen's event-channel notification). */
+		if (smp_on && (on_cpu_mask & 1u << d->id) && d->cpu != this_cpu())
+			smp_kick(d->cpu);
+	}
 }
 
 bool event_deliver(struct domain *d, struct trapframe *tf)
@@ -46,9 +52,22 @@ bool event_deliver(struct domain *d, struct trapframe *tf)
 	uint32_t sp = tf->esp - sizeof(*f);
 	bool fits = tf->esp >= sizeof(*f);
 	if (fits && (sp & (PAGE_SIZE - 1)) <= PAGE_SIZE - sizeof(*f)) {
-		struct sv_upcall_frame *there = guest_ptr(d->pgdir, sp, true);
-		if (there)
-			f = there;
+		/* The page of the last upcall, remembered with the epoch as
+		 * sg lists and watches remember theirs (mm/paging.h): a
+		 * guest takes its upcalls on the same stack page again and
+		 * again, and the walk is needed only if a mapping went. */
+		uint32_t page = sp & ~(PAGE_SIZE - 1);
+		if (page == d->upcall_page && d->upcall_epoch == unmap_epoch) {
+			f = (struct sv_upcall_frame *)(d->upcall_view + (sp & (PAGE_SIZE - 1)));
+		} else {
+			struct sv_upcall_frame *there = guest_ptr(d->pgdir, sp, true);
+			if (there) {
+				f = there;
+				d->upcall_page = page;
+				d->upcall_view = (uintptr_t)there & ~(uintptr_t)(PAGE_SIZE - 1);
+				d->upcall_epoch = unmap_epoch;
+			}
+		}
 	}
 	if (fits) {
 		/* Field by field: GCC builds a compound literal on the stack first. */

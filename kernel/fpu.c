@@ -167,6 +167,22 @@ void fpu_switch(struct domain *from, struct domain *to)
 		write_cr0(want);
 }
 
+void fpu_leave(struct domain *d)
+{
+	if (cpu_features.fpu && switching == FPU_EAGER)
+		fpu_save(&d->fpu);
+	/* Lazy (one CPU only): the registers stay with their owner. */
+}
+
+void fpu_smp(uint32_t cpus)
+{
+	if (switching != FPU_LAZY)
+		return;
+	/* A domain's registers could stay behind in another CPU's FPU. */
+	switching = FPU_EAGER;
+	printk("fpu: lazy switching is for one CPU; eager with %u\n", cpus);
+}
+
 bool fpu_device_not_available(struct domain *d)
 {
 	if (!cpu_features.fpu || switching != FPU_LAZY)

@@ -67,12 +67,17 @@ struct domain;
  * CR4 for it, build the clean state, print one line. */
 void fpu_init(enum fpu_switching how);
 void fpu_init_ap(void);	/* the same control bits on another CPU as it starts */
+/* Several CPUs run: switch eagerly (a domain's registers must not stay
+ * behind in the FPU of a CPU it left). */
+void fpu_smp(uint32_t cpus);
 /* A new domain's state: fninit's control and status, every register
  * zero, MXCSR 0x1F80. */
 void fpu_state_init(struct fpu_state *s);
 /* The CPU goes from domain from (NULL: none whose state matters, e.g.
  * it just died) to domain to. */
 void fpu_switch(struct domain *from, struct domain *to);
+/* The CPU goes idle and lets other CPUs have d: its registers saved. */
+void fpu_leave(struct domain *d);
 /* #NM from ring 3. Lazy switching: load d's state, true. Otherwise (the
  * CPU has no FPU) false: the guest used what is not there. */
 bool fpu_device_not_available(struct domain *d);

@@ -121,9 +121,9 @@ struct cpu *double_fault_interrupted(void)
 	return &cpus[(sel - SEL_TSS) / 8];
 }
 
-void tss_io_ports(uint32_t first, uint32_t count, bool open)
+void tss_io_ports(struct cpu *c, uint32_t first, uint32_t count, bool open)
 {
-	uint8_t *bitmap = this_cpu()->tss.io_bitmap;
+	uint8_t *bitmap = c->tss.io_bitmap;
 	for (uint32_t p = first; p < first + count && p < IO_BITMAP_PORTS; p++) {
 		if (open)
 			bitmap[p / 8] &= (uint8_t)~(1u << (p % 8));
@@ -132,7 +132,7 @@ void tss_io_ports(uint32_t first, uint32_t count, bool open)
 	}
 }
 
-bool tss_io_port_open(uint32_t port)
+bool tss_io_port_open(const struct cpu *c, uint32_t port)
 {
-	return port < IO_BITMAP_PORTS && !(this_cpu()->tss.io_bitmap[port / 8] & (1u << (port % 8)));
+	return port < IO_BITMAP_PORTS && !(c->tss.io_bitmap[port / 8] & (1u << (port % 8)));
 }

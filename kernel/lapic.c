@@ -48,10 +48,14 @@ static void enable_this_apic(void)
 	reg_write(LAPIC_TPR, 0);
 }
 
-void lapic_init(uint32_t pa)
+void lapic_map(uint32_t pa)
 {
 	if (paging_map_mmio(LAPIC_VA, pa) < 0)
 		panic("lapic: no frame for the page table that maps it");
+}
+
+void lapic_init(void)
+{
 	enable_this_apic();
 }
 

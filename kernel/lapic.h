@@ -19,8 +19,10 @@
 #define T_IPI_KICK	0xF0	/* look again at what to run: an event, a wake, a kill */
 #define T_IPI_SPURIOUS	0xFF	/* the APIC's spurious vector: no EOI, nothing to do */
 
-/* The boot CPU: map the APIC at physical base pa and enable it. */
-void lapic_init(uint32_t pa);
+/* Map the APICs' registers (physical base pa) at LAPIC_VA: once, before
+ * any domain's page directory copies the hypervisor's half. */
+void lapic_map(uint32_t pa);
+void lapic_init(void);			/* the boot CPU: enable its APIC */
 /* Every other CPU, as it starts (the mapping is shared). */
 void lapic_init_ap(void);
 uint32_t lapic_id(void);		/* this CPU's APIC id */

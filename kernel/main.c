@@ -92,6 +92,7 @@ static void memory_init(struct boot_info *bi)
 		panic("too many reserved ranges");
 	frame_init(P2V((uint32_t)at), &bi->usable, &bi->reserved);
 	paging_init(ram_end);
+	smp_map_apic(&topology);	/* before the count below, and before any domain */
 
 	printk("frames: %u total, %u free", frames_total(), frames_free());
 	for (int t = FRAME_FIRMWARE; t < FRAME_NTYPES; t++) {
@@ -234,5 +235,6 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 #ifdef SV_PROFILE
 	profile_init();
 #endif
+	smp_release_aps();	/* the other CPUs join in */
 	sched_start();
 }

@@ -22,6 +22,7 @@
 #include "fpu.h"
 #include "frame.h"
 #include "klib.h"
+#include "lock.h"
 #include "memlayout.h"
 #include "param.h"
 #include "power.h"
@@ -33,6 +34,7 @@
 #define SLICE_TICKS 2	/* 20 ms at HZ = 100 */
 
 uint32_t runnable;		/* bit id: domain id is DOM_RUNNABLE (the run queue) */
+uint32_t on_cpu_mask;		/* bit id: domain id runs on a CPU (cpus[i].running) */
 /* The hypervisor's memory before any domain was built (sched_snapshot_memory). */
 static uint32_t frames_free_at_start, pagetables_at_start, share_pages_at_start;
 
@@ -51,10 +53,33 @@ uint32_t sched_runnable(void)
 	return runnable;
 }
 
+/* d became runnable while other CPUs run: wake one that may run it, if
+ * one is idle; else, if it may run only on one (cpu=N), tell that one to
+ * choose again now, not at the end of its slice. */
+static void place(struct domain *d)
+{
+	struct cpu *me = this_cpu();
+	for (uint32_t i = 0; i < ncpus; i++) {
+		struct cpu *c = &cpus[i];
+		if (c->idle && !(c->not_here & 1u << d->id)) {
+			if (c != me)
+				smp_kick(c);
+			return;
+		}
+	}
+	if (d->pin >= 0 && &cpus[d->pin] != me) {
+		cpus[d->pin].need_resched = true;
+		smp_kick(&cpus[d->pin]);
+	}
+}
+
 void sched_wake(struct domain *d)
 {
-	if (d->state == DOM_BLOCKED)
+	if (d->state == DOM_BLOCKED) {
 		domain_set_state(d, DOM_RUNNABLE);
+		if (smp_on)
+			place(d);
+	}
 }
 
 void sched_yield(struct domain *d)
@@ -75,25 +100,39 @@ void sched_tick(void)
 		}
 	}
 	device_tick(now);	/* device slices: release requests, revocations */
-	/* The running domain's clock moves on only here: a domain is given
-	 * the time when it is switched in (switch_to) and at every tick,
-	 * also while it sleeps with nobody else to run (it stays current). */
-	if (current && domain_alive(current))
-		current->shared->time_ns = now;
-	struct cpu *c = this_cpu();
-	if (c->slice_left && --c->slice_left == 0)
-		c->need_resched = true;
+	/* A running domain's clock moves on only here: a domain is given the
+	 * time when it is switched in (switch_to) and at every tick. The tick
+	 * comes to CPU 0 alone (kernel/smp.c): it ends the other CPUs'
+	 * slices too, and tells them if someone waits for theirs. */
+	struct cpu *me = this_cpu();
+	for (uint32_t i = 0; i < ncpus; i++) {
+		struct cpu *c = &cpus[i];
+		struct domain *d = c->running;
+		if (d && domain_alive(d))
+			d->shared->time_ns = now;
+		if (c->slice_left && --c->slice_left == 0) {
+			c->need_resched = true;
+			if (c != me && (runnable & ~on_cpu_mask & ~c->not_here))
+				smp_kick(c);
+		}
+	}
 }
 
-/* The next runnable domain after the current one, round robin: the
- * lowest bit of the run queue above current's id, else the lowest. */
-static struct domain *pick_next(const struct cpu *c)
+/* The next domain for c, round robin: of the runnable ones that no other
+ * CPU runs and that are not pinned elsewhere, the lowest id above the
+ * current one's, else the lowest. */
+static inline __attribute__((always_inline)) struct domain *pick_next(const struct cpu *c)
 {
-	if (!runnable)
+	uint32_t start = 0, others = on_cpu_mask;
+	if (c->running) {
+		start = c->running->id + 1u;		/* at most SV_MAX_DOMAINS */
+		others &= ~(1u << c->running->id);
+	}
+	uint32_t can = runnable & ~others & ~c->not_here;
+	if (!can)
 		return NULL;
-	uint32_t start = c->running ? c->running->id + 1u : 0;	/* at most SV_MAX_DOMAINS */
-	uint32_t later = runnable & ~((1u << start) - 1);
-	return domain_get((uint32_t)__builtin_ctz(later ? later : runnable));
+	uint32_t later = can & ~((1u << start) - 1);
+	return &domains[__builtin_ctz(later ? later : can)];
 }
 
 void sched_snapshot_memory(void)
@@ -130,6 +169,7 @@ static void __attribute__((noreturn)) finish(void)
 	profile_report();
 #endif
 	device_report();
+	smp_report();
 	report_hypervisor_memory();
 	printk("frames: %u free after all domains ended, %u before they were built\n",
 	       frames_free(), frames_free_at_start);
@@ -157,6 +197,8 @@ static bool any_timer_armed(void)
 	return false;
 }
 
+static void switch_out(struct cpu *c);
+
 /* Nobody to run on c: halt until somebody is (or end the run). Out of
  * line, so that the common path of reschedule stays short. */
 static __attribute__((noinline, cold)) struct domain *wait_for_runnable(struct cpu *c)
@@ -167,7 +209,7 @@ static __attribute__((noinline, cold)) struct domain *wait_for_runnable(struct c
 			return d;
 		if (domains_alive() == 0)
 			finish();
-		if (!any_timer_armed()) {
+		if (!runnable && !any_timer_armed()) {
 			/* Every domain waits and no timer will fire: nothing
 			 * can ever run again. End the run instead of hanging. */
 			printk("sched: deadlock: every domain is blocked and no timer is armed\n");
@@ -179,12 +221,18 @@ static __attribute__((noinline, cold)) struct domain *wait_for_runnable(struct c
 			}
 			finish();
 		}
-		/* Everyone is blocked: sleep until an interrupt (the timer)
-		 * makes someone runnable. The interrupt arrives in ring 0,
-		 * on this stack, below us. */
+		/* Nothing for this CPU: leave its domain (another CPU may run
+		 * it next) and sleep until an interrupt (the timer, or another
+		 * CPU's kick) makes someone runnable. The interrupt arrives in
+		 * ring 0, on this stack, below us. */
+		switch_out(c);
 		PROFILE_STAGE(PROF_IDLE);
+		c->idle = true;
+		hv_lock_drop(c);
 		sti_hlt();
 		cli();
+		hv_lock_take(c);
+		c->idle = false;
 		PROFILE_STAGE(PROF_SCHEDULE);
 	}
 }
@@ -200,9 +248,13 @@ static void switch_to(struct cpu *c, struct domain *d, struct domain *next)
 {
 	struct domain *leaving = d && domain_alive(d) ? d : NULL;
 
+	if (d)
+		on_cpu_mask &= ~(1u << d->id);
+	on_cpu_mask |= 1u << next->id;
 	PROFILE_STAGE(PROF_SWITCH);
 	fpu_switch(leaving, next);	/* its FPU registers (kernel/fpu.c) */
 	c->running = next;
+	c->ran |= 1u << next->id;
 	next->hv_stack = c->stack_top;	/* where its traps go on from its ctx */
 	next->cpu = c;
 	tss_set_kernel_stack(&c->tss.tss, (uint32_t)(uintptr_t)(&next->ctx + 1));
@@ -213,6 +265,22 @@ static void switch_to(struct cpu *c, struct domain *d, struct domain *next)
 	PROFILE_STAGE(PROF_SCHEDULE);
 }
 
+/* c has nobody to run: save its domain's FPU registers, run on the
+ * hypervisor's own page directory (the domain's may go while c sleeps),
+ * and let other CPUs have the domain. */
+static void switch_out(struct cpu *c)
+{
+	struct domain *d = c->running;
+	if (!d)
+		return;
+	if (domain_alive(d))
+		fpu_leave(d);
+	on_cpu_mask &= ~(1u << d->id);
+	c->running = NULL;
+	if (read_cr3() != V2P(kernel_pgdir))
+		pgdir_switch(kernel_pgdir);
+}
+
 /* Choose who runs next on c (maybe the same domain), switch to it,
  * deliver its events; again if that kills it. Returns the frame to
  * resume. */
@@ -220,10 +288,10 @@ static struct trapframe *reschedule(struct cpu *c)
 {
 	PROFILE_STAGE(PROF_SCHEDULE);
 	for (;;) {
-		struct domain *d = c->running;
 		struct domain *next = pick_next(c);
 		if (!next)
 			next = wait_for_runnable(c);
+		struct domain *d = c->running;	/* NULL if c was idle */
 		if (next != d)
 			switch_to(c, d, next);
 		c->need_resched = false;
@@ -257,7 +325,11 @@ void enter_first_domain(uint32_t stack_top) __attribute__((noreturn));
 
 struct trapframe *sched_first_frame(void)
 {
-	return reschedule(this_cpu());
+	struct cpu *c = this_cpu();
+	hv_lock_take(c);
+	struct trapframe *tf = reschedule(c);
+	hv_lock_drop(c);
+	return tf;
 }
 
 void sched_start(void)

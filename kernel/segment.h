@@ -31,8 +31,9 @@ void gdt_init(void);			/* the boot CPU: every CPU's TSS, then its own */
 void gdt_init_ap(uint32_t index);	/* another CPU, as it starts */
 /* Open (or close) ports [first, first + count) to ring 3 in this CPU's
  * I/O permission bitmap; is one open now? */
-void tss_io_ports(uint32_t first, uint32_t count, bool open);
-bool tss_io_port_open(uint32_t port);
+struct cpu;
+void tss_io_ports(struct cpu *c, uint32_t first, uint32_t count, bool open);
+bool tss_io_port_open(const struct cpu *c, uint32_t port);
 /* Where the CPU saves a ring-3 guest's registers when it traps: just past
  * the running domain's struct trapframe (kernel/sched.c's switch_to). */
 static inline void tss_set_kernel_stack(struct tss *t, uint32_t esp0)
@@ -48,5 +49,6 @@ struct cpu *double_fault_interrupted(void);
 /* kernel/trap.c */
 void idt_init(void);
 void idt_load(void);	/* another CPU, as it starts: the same table */
+void idt_hypercall_smp(void);	/* the hypercall gate to the entry that locks */
 
 #endif /* SV_SEGMENT_H */

@@ -18,6 +18,9 @@
  */
 #include "cpu.h"
 #include "cpufind.h"
+#include "device.h"
+#include "domain.h"
+#include "lock.h"
 #include "fpu.h"
 #include "klib.h"
 #include "lapic.h"
@@ -61,6 +64,13 @@ void smp_init_boot_cpu(void)
 	c->online = true;
 }
 
+static volatile bool aps_released;
+
+void smp_release_aps(void)
+{
+	__atomic_store_n(&aps_released, true, __ATOMIC_RELEASE);
+}
+
 /* Where each AP goes from boot/apstart.asm, on its own stack, with
  * boot_pgdir and the trampoline's GDT: make it a CPU like the first. */
 static void __attribute__((noreturn)) ap_main(struct cpu *c)
@@ -73,9 +83,10 @@ static void __attribute__((noreturn)) ap_main(struct cpu *c)
 	fpu_init_ap();
 	lapic_init_ap();
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
-	/* Nothing to run here yet: halt with interrupts off. */
-	for (;;)
-		hlt();
+	/* Wait until the domains are built and the boot CPU runs them. */
+	while (!__atomic_load_n(&aps_released, __ATOMIC_ACQUIRE))
+		pause();
+	sched_start();
 }
 
 /* Start the AP with APIC id apic_id as cpus[index]; true once it runs. */
@@ -102,6 +113,17 @@ static bool start_ap(uint32_t index, uint32_t apic_id)
 	return __atomic_load_n(&c->online, __ATOMIC_ACQUIRE);
 }
 
+static bool several(const struct cpu_topology *t)
+{
+	return t->source && t->ncpus + t->extra_cpus >= 2 && cpu_features.apic;
+}
+
+void smp_map_apic(const struct cpu_topology *t)
+{
+	if (several(t))
+		lapic_map(t->lapic_addr);
+}
+
 void smp_start(const struct cpu_topology *t)
 {
 	if (!t->source || t->ncpus + t->extra_cpus < 2) {
@@ -114,7 +136,7 @@ void smp_start(const struct cpu_topology *t)
 		       t->ncpus + t->extra_cpus);
 		return;
 	}
-	lapic_init(t->lapic_addr);
+	lapic_init();
 	uint32_t me = lapic_id();
 	cpus[0].apic_id = me;
 	memcpy(P2V(AP_TRAMPOLINE), ap_trampoline, (size_t)(ap_trampoline_end - ap_trampoline));
@@ -132,8 +154,74 @@ void smp_start(const struct cpu_topology *t)
 		else
 			printk("cpu: APIC id %u did not start\n", id);
 	}
+	smp_on = ncpus > 1;
+	if (smp_on) {
+		fpu_smp(ncpus);
+		idt_hypercall_smp();
+	}
 	printk("cpu: %u CPUs running (APIC ids", ncpus);
 	for (uint32_t i = 0; i < ncpus; i++)
 		printk(" %u", cpus[i].apic_id);
 	printk("), interrupts from the PICs to CPU 0\n");
+}
+
+void smp_kick(struct cpu *t)
+{
+	t->kicks++;
+	lapic_send_ipi(t->apic_id, T_IPI_KICK);
+}
+
+void smp_request(struct cpu *t, uint32_t req)
+{
+	__atomic_fetch_or(&t->requests, req, __ATOMIC_SEQ_CST);
+	smp_kick(t);
+	while (__atomic_load_n(&t->requests, __ATOMIC_ACQUIRE) & req)
+		pause();
+}
+
+/* Without the lock: the CPU that asked holds it and waits, so what we
+ * read of the domains and devices does not change under us. */
+void smp_serve_requests(struct cpu *c)
+{
+	uint32_t req = __atomic_load_n(&c->requests, __ATOMIC_ACQUIRE);
+	if (!req)
+		return;
+	if (req & REQ_LEAVE) {
+		/* Its memory is about to go: run on the hypervisor's own
+		 * directory until the scheduler chooses another domain. */
+		extern pde_t *kernel_pgdir;
+		if (c->running && !domain_alive(c->running))
+			write_cr3(V2P(kernel_pgdir));
+	}
+	if (req & REQ_FLUSH_TLB)
+		write_cr3(read_cr3());	/* every non-global entry goes */
+	if (req & REQ_IO_RELOAD)
+		device_reload_ports(c);
+	__atomic_fetch_and(&c->requests, ~req, __ATOMIC_RELEASE);
+}
+
+void smp_flush_tlb_others(const void *pgdir)
+{
+	struct cpu *me = this_cpu();
+	for (uint32_t i = 0; i < ncpus; i++) {
+		struct cpu *c = &cpus[i];
+		if (c != me && c->running && c->running->pgdir == pgdir)
+			smp_request(c, REQ_FLUSH_TLB);
+	}
+}
+
+void smp_report(void)
+{
+	if (!smp_on)
+		return;
+	for (uint32_t i = 0; i < ncpus; i++) {
+		const struct cpu *c = &cpus[i];
+		printk("cpu %u: ran", i);
+		for (uint32_t id = 0; id < SV_MAX_DOMAINS; id++)
+			if (c->ran & 1u << id)
+				printk(" %s", domains[id].name);
+		printk("%s; %u kicks\n", c->ran ? "" : " nothing", c->kicks);
+	}
+	printk("hypervisor lock: taken %u times, %u of them after a wait\n", hv_lock.taken,
+	       hv_lock.contended);
 }

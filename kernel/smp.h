@@ -41,6 +41,11 @@ struct cpu {
 	uint32_t slice_left;		/* ticks left in current's slice */
 	uint32_t stack_top;		/* its hypervisor stack */
 	volatile bool online;		/* it has started and runs the hypervisor */
+	volatile bool idle;		/* halted, waiting for something to run */
+	volatile uint32_t requests;	/* REQ_* another CPU waits for (smp_request) */
+	uint32_t not_here;		/* domains pinned to other CPUs (cpu=N) */
+	uint32_t kicks;			/* IPIs it was sent, for the report */
+	uint32_t ran;			/* bit id: domain id ran here */
 	struct cpu_tss tss __attribute__((aligned(8)));
 } __attribute__((aligned(512)));	/* cpus[i] is a shift away: this_cpu() */
 
@@ -49,12 +54,30 @@ _Static_assert(sizeof(struct cpu) == 512, "struct cpu outgrew its 512 bytes");
 extern struct cpu cpus[MAX_CPUS];
 extern uint32_t ncpus;			/* CPUs started, the boot CPU included */
 
+/* What a CPU may be asked to do to its own hardware by the holder of the
+ * hypervisor lock, who waits until it is done (kernel/lock.h). */
+#define REQ_LEAVE	(1u << 0)	/* its domain is dead: stop using its CR3 */
+#define REQ_FLUSH_TLB	(1u << 1)	/* a mapping of its domain was removed */
+#define REQ_IO_RELOAD	(1u << 2)	/* device owners changed: reload the I/O bitmap */
+
 /* kernel/smp.c */
 void smp_init_boot_cpu(void);		/* kmain, right after gdt_init */
 struct cpu_topology;
 /* Start the CPUs that t lists (kernel/cpufind.h), after the PIT runs. */
 void smp_start(const struct cpu_topology *t);
+void smp_map_apic(const struct cpu_topology *t);	/* right after paging_init */
 bool smp_is_stack_guard(uint32_t va);	/* for paging_init: leave it unmapped */
+/* Ask t to do req (REQ_*) and wait until it has: with the lock held. */
+void smp_request(struct cpu *t, uint32_t req);
+/* Do what other CPUs asked of c: from its IPI, or while it spins. */
+void smp_serve_requests(struct cpu *c);
+void smp_kick(struct cpu *t);		/* an IPI: look again at what to run */
+/* pgdir lost a mapping: every other CPU that runs it flushes its TLB. */
+void smp_flush_tlb_others(const void *pgdir);
+/* The other CPUs, waiting in ap_main, start running domains. */
+void smp_release_aps(void);
+void smp_report(void);			/* at power-off: what each CPU did */
+extern uint32_t on_cpu_mask;		/* bit id: domain id runs on some CPU */
 
 static inline struct cpu *this_cpu(void)
 {

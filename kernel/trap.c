@@ -10,6 +10,8 @@
 #include "domain.h"
 #include "fpu.h"
 #include "klib.h"
+#include "lapic.h"
+#include "lock.h"
 #include "memlayout.h"
 #include "panic.h"
 #include "pic.h"
@@ -59,6 +61,13 @@ void idt_init(void)
 		 GATE_INTR32, 3);
 
 	idt_load();
+}
+
+void idt_hypercall_smp(void)
+{
+	extern char vector_hypercall_smp[];	/* kernel/trapentry.asm */
+	set_gate(SV_HYPERCALL_VECTOR, (uint32_t)(uintptr_t)vector_hypercall_smp, SEL_KCODE,
+		 GATE_INTR32, 3);
 }
 
 /* Every CPU uses the one table. */
@@ -128,7 +137,7 @@ static int64_t io_fault_port(const struct domain *d, const struct trapframe *tf)
 			width = 1;		/* the even opcodes move a byte */
 		/* The bitmap is loaded for d, the domain that faulted. */
 		for (uint32_t p = port; p < port + width; p++)
-			if (!tss_io_port_open(p & 0xFFFF))
+			if (!tss_io_port_open(this_cpu(), p & 0xFFFF))
 				return p & 0xFFFF;
 		return port;
 	}
@@ -161,16 +170,38 @@ static void guest_fault(struct domain *d, struct trapframe *tf)
  */
 _Static_assert(SV_HYPERCALL_VECTOR == 0x82, "kernel/trapentry.asm's HYPERCALL_VECTOR");
 
-struct trapframe *hypercall_trap(struct trapframe *tf)
+static inline __attribute__((always_inline)) struct trapframe *
+hypercall_entry(struct trapframe *tf, bool smp)
 {
 	if ((tf->cs & 3) != 3)
 		fatal_trap(tf);		/* our own bug */
+	struct domain *d = domain_of_frame(tf);
+	struct cpu *c = d->cpu;		/* this CPU: it runs d */
+	if (smp)
+		hv_lock_take_slow(c);
 	PROFILE_STAGE(PROF_ENTRY);
-	hypercall(domain_of_frame(tf), tf);
+	if (!smp || d->state == DOM_RUNNABLE)	/* not killed by another CPU meanwhile */
+		hypercall(d, tf);
 	PROFILE_STAGE(PROF_RETURN);
 	tf = sched_return_to_guest(tf);
 	PROFILE_STAGE(PROF_GUEST);
+	if (smp)
+		hv_lock_drop(c);
 	return tf;
+}
+
+/* Two entries, one body: with one CPU there is no lock to take, and the
+ * IDT's hypercall gate points at the entry without it; smp_start points
+ * it at the other when a second CPU starts (as Linux patches its own
+ * code for one CPU or several at boot). */
+struct trapframe *hypercall_trap(struct trapframe *tf)
+{
+	return hypercall_entry(tf, false);
+}
+
+struct trapframe *hypercall_trap_smp(struct trapframe *tf)
+{
+	return hypercall_entry(tf, true);
 }
 
 /*
@@ -184,13 +215,28 @@ struct trapframe *hypercall_trap(struct trapframe *tf)
 struct trapframe *trap(struct trapframe *tf)
 {
 	bool from_guest = (tf->cs & 3) == 3;
+	bool ipi = tf->trapno == T_IPI_KICK || tf->trapno == T_IPI_SPURIOUS;
+	struct cpu *c = this_cpu();
 
+	if (ipi) {
+		/* Another CPU's kick: what it asked of this CPU's hardware is
+		 * done first, without the lock (it may be waiting, holding
+		 * it); the rest is the way out, which looks at what to run. */
+		if (tf->trapno == T_IPI_KICK)
+			lapic_eoi();	/* (the spurious vector takes none) */
+		smp_serve_requests(c);
+		if (!from_guest)
+			return tf;	/* the idle loop looks again */
+	}
+	hv_lock_take(c);
 	if (from_guest)
 		PROFILE_STAGE(PROF_ENTRY);
 	if (tf->trapno >= T_IRQ0 && tf->trapno < T_IRQ0 + PIC_NUM_IRQS)
 		handle_irq(tf);
 	else if (!from_guest)
 		fatal_trap(tf);
+	else if (ipi || !domain_alive(domain_of_frame(tf)))
+		;	/* a kick; or it was killed by another CPU as it trapped */
 	else if (tf->trapno == T_DEVICE && fpu_device_not_available(domain_of_frame(tf)))
 		;	/* lazy FPU switching: its state is loaded, it goes on */
 	else
@@ -201,5 +247,6 @@ struct trapframe *trap(struct trapframe *tf)
 		tf = sched_return_to_guest(tf);
 		PROFILE_STAGE(PROF_GUEST);
 	}
+	hv_lock_drop(c);
 	return tf;
 }

@@ -67,6 +67,7 @@ _Static_assert(__builtin_offsetof(struct trapframe, cs) == TRAPFRAME_CS,
  * the domain switched to (kernel/trapentry.asm). */
 struct trapframe *trap(struct trapframe *tf);
 struct trapframe *hypercall_trap(struct trapframe *tf);	/* vector SV_HYPERCALL_VECTOR */
+struct trapframe *hypercall_trap_smp(struct trapframe *tf);	/* the same, several CPUs */
 
 /* Interrupt handlers registered by other files (the timer, later devices). */
 typedef void (*irq_handler_t)(struct trapframe *tf);

@@ -80,6 +80,19 @@ trap_common:
 	call trap		; eax = trap(tf): the frame to resume
 	mov esp, eax
 	jmp trap_return
+; The hypercall gate once several CPUs run (idt_hypercall_smp): the same,
+; through the C entry that takes the hypervisor lock.
+global vector_hypercall_smp
+vector_hypercall_smp:
+	push dword 0
+	push dword HYPERCALL_VECTOR
+	SAVE_FRAME
+	mov esp, [esp + TRAPFRAME_SIZE]
+	push eax
+	extern hypercall_trap_smp
+	call hypercall_trap_smp
+	mov esp, eax
+	jmp trap_return
 hypercall_common:		; only from ring 3 (the one gate with DPL 3)
 	SAVE_FRAME
 	mov esp, [esp + TRAPFRAME_SIZE]	; this CPU's stack: struct domain's hv_stack

@@ -11,6 +11,7 @@
 #include "memlayout.h"
 #include "paging.h"
 #include "sharevisor.h"
+#include "lock.h"
 #include "smp.h"
 #include "x86.h"
 
@@ -36,6 +37,16 @@ static void free_table(void *table)
 static bool is_current(pde_t *pgdir)
 {
 	return read_cr3() == V2P(pgdir);
+}
+
+/* pgdir lost a mapping or a right. Another CPU that runs its domain may
+ * still have the old entry in its TLB: it flushes before we go on, so
+ * the frame can be freed (kernel/smp.c). A dying domain's pgdir_unmap_all
+ * needs none of this: no CPU runs it any more (domain.c). */
+static void tlb_shootdown(pde_t *pgdir)
+{
+	if (smp_on)
+		smp_flush_tlb_others(pgdir);
 }
 
 void pgdir_switch(pde_t *pgdir)
@@ -171,16 +182,17 @@ int page_unmap(pde_t *pgdir, uint32_t va, uint32_t *old_pa)
 	bool empty = true;
 	for (uint32_t i = 0; i < NPTENTRIES && empty; i++)
 		empty = !(table[i] & PTE_P);
-	if (empty) {
+	if (empty)
 		pgdir[PDX(va)] = 0;
-		free_table(table);
-	}
 	if (is_current(pgdir)) {
 		if (empty)
 			write_cr3(V2P(pgdir));	/* drop cached directory entries too */
 		else
 			invlpg(va);
 	}
+	tlb_shootdown(pgdir);	/* before the table can be reused */
+	if (empty)
+		free_table(table);
 	return SV_OK;
 }
 
@@ -242,6 +254,7 @@ int page_protect(pde_t *pgdir, uint32_t va, uint32_t flags)
 	unmap_epoch++;	/* it may have lost PTE_W or PTE_U */
 	if (is_current(pgdir))
 		invlpg(va);
+	tlb_shootdown(pgdir);
 	return SV_OK;
 }
 

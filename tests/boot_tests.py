@@ -29,8 +29,8 @@ class Context:
     """What a check function gets: the log and the run's set-up. com2 is
     what arrived on the second serial port (the passthrough device)."""
 
-    def __init__(self, log, emulator, mem_mb, workdir, hv, com2="", peer=None):
-        self.log, self.emulator, self.mem_mb = log, emulator, mem_mb
+    def __init__(self, log, emulator, mem_mb, workdir, hv, com2="", peer=None, cpus=1):
+        self.log, self.emulator, self.mem_mb, self.cpus = log, emulator, mem_mb, cpus
         self.workdir, self.hv, self.com2 = workdir, hv, com2
         self.peer = peer        # what the test's COM2 peer returned (Test.com2_peer)
 
@@ -89,7 +89,8 @@ class Module:
 class Test:
     def __init__(self, name, check, hv_args="", modules=(), mem_mb=32,
                  expect_status=EXIT_OK, emulators=("qemu", "bochs"), direct=False,
-                 qemu_cpu=None, com2_peer=None):
+                 qemu_cpu=None, com2_peer=None, smp_too=True, extra_cpus=(),
+                 cpus=None):
         if "check=invariants" in hv_args.split():   # the checker must say it is on
             check = all_of(check, check_lines(r"^check: frame-table invariants verified "
                                               r"after every hypercall$"))
@@ -102,6 +103,14 @@ class Test:
         # hypervisor runs, with conn a connected socket and console() the
         # COM1 log so far; what it returns is ctx.peer for the check.
         self.com2_peer = com2_peer
+        # Also booted under QEMU -smp 2 (tests/run.py), unless smp_too is
+        # False: a test of something only one CPU has. extra_cpus: more
+        # runs, [(emulator, cpus)]. cpus: only with that many CPUs (a test
+        # of several CPUs): its runs are extra_cpus alone.
+        self.smp_too, self.extra_cpus = smp_too and cpus is None, list(extra_cpus)
+        if cpus is not None:
+            self.extra_cpus += [(e, cpus) for e in emulators]
+            self.emulators = ()
 
     def module_files(self, workdir):
         """Write the modules into workdir: [(path, args)]."""
@@ -503,7 +512,8 @@ def check_bystander(domid, name, after=()):
         errors = check_exited(domid, name)(ctx)
         bye = first_index(ctx, r"^\[%s\] goodbye$" % re.escape(name))
         expect(bye is not None, "[%s] never said goodbye" % name, errors)
-        for pattern in after:
+        # On several CPUs the bystander runs beside the others, not after.
+        for pattern in after if ctx.cpus == 1 else ():
             i = first_index(ctx, pattern)
             expect(bye is not None and i is not None and i < bye,
                    "[%s] goodbye does not come after %r" % (name, pattern), errors)
@@ -693,7 +703,10 @@ TESTS += [
     Test("hc-good", all_of(check_verdict("hc_good", "hc_good"), check_hc_good_console,
                            check_exited(0, "hc_good"), check_bystander(1, "friend"),
                            check_no_kills),
-         modules=HC_GOOD),
+         modules=HC_GOOD,
+         # It reads its friend's state (runnable, pages), which on two CPUs
+         # may already be "exited": the friend runs beside it, not after.
+         smp_too=False),
     Test("hc-bad", all_of(check_verdict("hc_bad0", "hc_bad"), check_verdict("hc_bad1", "hc_bad"),
                           check_hc_bad_console, check_exited(0, "hc_bad0"),
                           check_exited(1, "hc_bad1"), check_bystander(2, "bystander"),
@@ -865,7 +878,10 @@ TESTS += [
                             r"^\[peer\] received 15336, 4105 of 6000, gave 15924, sent 5000$"),
                 check_no_kills),
          hv_args=CHECKED,
-         modules=share_guests("share_sg", ("dom0", "peer=1"), ("peer", "share=32"))),
+         modules=share_guests("share_sg", ("dom0", "peer=1"), ("peer", "share=32")),
+         # Its last check (no list left: SV_EAGAIN) assumes the peer has
+         # not run on and left the share meanwhile, as on one CPU.
+         smp_too=False),
     # Kept sg lists (SV_SG_KEEP): one receive list takes 5 messages, each
     # once re-armed (its length word 0), SV_EAGAIN while spent; a list over
     # a share unmapped and replaced by another at the same address fills
@@ -948,7 +964,8 @@ def check_lan_demo(ctx):
     expect(ctx.search(r"^\[pong\] summary: received %d, echoed %d, bad checksums 0, "
                       r"out of order 0$" % (n, n)),
            "pong's summary does not show %d frames received and echoed cleanly" % n, errors)
-    expect(ctx.search(r"^\[ping\] lan: station 1 \(pong\) is up$"), "ping never saw pong",
+    # (Stations are numbered as they join: on several CPUs pong may be first.)
+    expect(ctx.search(r"^\[ping\] lan: station \d \(pong\) is up$"), "ping never saw pong",
            errors)
     m = ctx.search(r"^\[lanctl\] all stations done; free frames (\d+) before, (\d+) after "
                    r"\(\+(\d+) given back\)$")
@@ -1039,7 +1056,7 @@ LAN_CRASH_AT = 50
 def check_lan_crash(ctx):
     n, errors = LAN_CRASH_AT, []
     for pattern in (r"^\[pong\] frame %d received: crashing \(writing to 0xC0100000\)$" % n,
-                    r"^\[ping\] lan: station 1 \(pong\) left; no more frames for it$",
+                    r"^\[ping\] lan: station \d \(pong\) left; no more frames for it$",
                     r"^\[ping\] summary: sent %d, received %d, bad 0, dropped 0, lost 1, "
                     r"receiver full 0 times$" % (n, n - 1),
                     r"^\[ping\] peer left early: pong left after %d of %d frames came back; "
@@ -2443,10 +2460,14 @@ TESTS += [
          modules=fpu_regs_modules(FPU_REGS[:2]) + [Module("name=spinner spin_ms=300",
                                                           elf="spinner")],
          emulators=("qemu",), qemu_cpu="pentium2,-fxsr"),
+    # Each domain's start after the one before it ended or yielded is an
+    # order of one CPU; on two they start side by side.
     Test("fpu-clean-start", check_fpu_fresh, modules=FPU_FRESH_MODULES,
-         expect_status=EXIT_FAILED),
+         expect_status=EXIT_FAILED, smp_too=False),
+    # Lazy switching is for one CPU (with more, the FPU switches eagerly).
     Test("fpu-clean-start-lazy", all_of(check_fpu_fresh, check_fpu_line("lazy")),
-         hv_args="fpu=lazy", modules=FPU_FRESH_MODULES, expect_status=EXIT_FAILED),
+         hv_args="fpu=lazy", modules=FPU_FRESH_MODULES, expect_status=EXIT_FAILED,
+         smp_too=False),
     Test("fpu-math", all_of(check_fpu_math, check_fpu_regs(["alpha", "bravo"]), check_no_kills),
          modules=[Module("name=math rounds=100", elf="fpu_math")] +
          fpu_regs_modules(["alpha", "bravo"], rounds=8)),
@@ -2502,4 +2523,136 @@ TESTS += [
     cpu_state_test("cpu-state", umip=False),
     # QEMU's "max" CPU has UMIP: sgdt from ring 3 is then a #GP.
     cpu_state_test("cpu-state-umip", umip=True, emulators=("qemu",), qemu_cpu="max"),
+]
+
+
+# ---- several CPUs (issue 19): tests of the suite run again with their
+# domains pinned to different CPUs (cpu=N), so that the races between
+# CPUs happen for real: a transfer on one CPU against a death, a drop or a
+# destroy on another; a device revoked by the tick on CPU 0 while its
+# owner writes on CPU 1; the fuzzers on two CPUs beside the LAN with the
+# invariant and lock checkers on. The harness checks after every run that
+# every frame came back; each test also checks that every pinned domain
+# ran on its CPU and on no other (the report at power-off).
+
+def check_pinned(pins, cpus):
+    """pins: {domain name: CPU}. The report's "cpu N: ran ..." lines put
+    each pinned domain on its CPU alone, and every CPU started."""
+    def check(ctx):
+        errors = []
+        ran = {}
+        for i in range(cpus):
+            m = ctx.search(r"^cpu %d: ran ([^;]*);" % i)
+            expect(m is not None, "no report line for CPU %d" % i, errors)
+            ran[i] = m.group(1).split() if m else []
+        expect(ctx.search(r"^cpu: %d CPUs running " % cpus), "%d CPUs did not start" % cpus, errors)
+        for name, cpu in pins.items():
+            where = [i for i in ran if name in ran[i]]
+            expect(where == [cpu], "%s ran on CPUs %s, not on CPU %d alone" % (name, where, cpu),
+                   errors)
+        expect(ctx.search(r"^hypervisor lock: taken \d+ times"), "no lock report", errors)
+        return errors
+    return check
+
+
+def smp_variant(base_name, name, pins, cpus=2, emulators=("qemu", "bochs"), checks=()):
+    """Test base_name again as name, on cpus CPUs, its domains pinned."""
+    base = next(t for t in TESTS if t.name == base_name)
+    mods = []
+    for m in base.modules:
+        dom = re.search(r"name=(\S+)", m.args)
+        pin = pins.get(dom.group(1)) if dom else None
+        args = m.args if pin is None else "%s cpu=%d" % (m.args, pin)
+        mods.append(Module(args, content=m._content, missing=m.missing, elf=m.elf))
+    return Test(name, all_of(base.check, check_pinned(pins, cpus), *checks),
+                hv_args=base.hv_args, modules=mods, mem_mb=base.mem_mb,
+                expect_status=base.expect_status, emulators=emulators, cpus=cpus)
+
+
+def check_lock_checker_on(ctx):
+    return [] if ctx.search(r"^check: frame-table invariants verified after every hypercall$") \
+        else ["check=invariants (and with it the lock checker) is not on"]
+
+
+TESTS += [
+    # The demo's exchange, ping on CPU 0 and pong on CPU 1: every frame
+    # crosses between CPUs, and each event is a kick to the other one.
+    smp_variant("lan-demo", "smp-lan-pinned", {"ping": 0, "pong": 1}),
+    # The three-station mesh on four CPUs, a station on each but CPU 0.
+    smp_variant("lan-mesh", "smp-lan-mesh-4", {"a": 1, "b": 2, "c": 3}, cpus=4,
+                emulators=("qemu",)),
+    # pong dies (a fault on CPU 1) while ping transfers to it from CPU 0.
+    smp_variant("lan-peer-killed", "smp-kill-transfer", {"ping": 0, "pong": 1}),
+    # A share dropped and a peer killed on CPU 1 while domain 0 and the
+    # crasher use it on CPU 0; destroyed while its holder maps it on CPU 1.
+    smp_variant("share-gone", "smp-share-gone", {"dom0": 0, "dropper": 1, "crasher": 0}),
+    smp_variant("share-destroy-mapped", "smp-share-destroy", {"dom0": 0, "holder": 1}),
+    # COM2 revoked by the tick on CPU 0 from an owner writing on CPU 1: its
+    # CPU's I/O bitmap is closed by request, then it leaves the domain.
+    smp_variant("dev-greedy-write", "smp-revoke-remote", {"alpha": 0, "greedy": 1, "bravo": 0}),
+    # The fuzzers on two CPUs beside the LAN, invariant and lock checkers on.
+    smp_variant("fuzz-pair-beside-lan-checked", "smp-fuzz-pair-checked",
+                {"fuzz1": 0, "fuzz2": 1, "ping": 1, "pong": 0}, checks=[check_lock_checker_on]),
+]
+
+
+SMP_PAIRS = (("p1", "q1"), ("p2", "q2"), ("p3", "q3"))
+SMP_PAIR_COUNT = 200
+
+
+def check_lan_pairs(ctx):
+    """Every ping of every pair got all its frames back, every pong echoed
+    them all, and domain 0 saw every frame come back."""
+    n, errors = SMP_PAIR_COUNT, []
+    for p, q in SMP_PAIRS:
+        expect(ctx.search(r"^\[%s\] summary: sent %d, received %d, bad 0, dropped 0, lost 0, "
+                          r"receiver full \d+ times$" % (p, n, n)),
+               "%s's summary is not 'sent %d, received %d, bad 0'" % (p, n, n), errors)
+        expect(ctx.search(r"^\[%s\] summary: received %d, echoed %d, bad checksums 0, "
+                          r"out of order 0$" % (q, n, n)),
+               "%s did not echo %d frames cleanly" % (q, n), errors)
+    m = ctx.search(r"^\[lanctl\] all stations done; free frames (\d+) before, (\d+) after "
+                   r"\(\+(\d+) given back\)$")
+    expect(m and int(m.group(2)) == int(m.group(1)) + int(m.group(3)),
+           "domain 0 did not see every frame come back: %s" % (m and m.group(0)), errors)
+    return errors
+
+
+# Three ping/pong pairs at once on one LAN share, on four CPUs: each pair's
+# two ends on different CPUs (lanctl and six stations: a share has at
+# most 8 peers, so three pairs is what one LAN holds).
+SMP_PAIR_PINS = {"p1": 0, "q1": 1, "p2": 2, "q2": 3, "p3": 3, "q3": 2}
+TESTS += [
+    Test("smp-lan-pairs-4",
+         all_of(check_lan_pairs, check_pinned(SMP_PAIR_PINS, 4),
+                check_all_exited(["lanctl"] + [p for p, q in SMP_PAIRS] + [q for p, q in SMP_PAIRS]),
+                check_no_kills),
+         hv_args="check=invariants",
+         modules=[Module("name=lanctl lan=" + ",".join(x for pair in SMP_PAIRS for x in pair),
+                         elf="lanctl")] +
+                 [Module("name=%s lan=32 peer=%s count=%d cpu=%d"
+                         % (p, q, SMP_PAIR_COUNT, SMP_PAIR_PINS[p]), elf="ping")
+                  for p, q in SMP_PAIRS] +
+                 [Module("name=%s lan=32 cpu=%d" % (q, SMP_PAIR_PINS[q]), elf="pong")
+                  for p, q in SMP_PAIRS],
+         emulators=("qemu",), cpus=4),
+]
+
+
+# cpu= that names no running CPU, or is not a number, refuses the module
+# with a line that says so; the others run. With one CPU only, as cpu=1
+# is good on two.
+TESTS += [
+    Test("bad-cpu-pin",
+         all_of(check_refused(1, "pin9", "cpu= names a CPU that is not running (1 CPU runs)"),
+                check_refused(2, "pin1", "cpu= names a CPU that is not running (1 CPU runs)"),
+                check_refused(3, "pinx", "cpu= is not a CPU number"),
+                check_refused(4, "pinK", "cpu= is not a CPU number"),
+                check_lines(r"^boot: starting 2 domains$",
+                            r"^domain 5 \(pin0\): .*, on CPU 0 only$"),
+                check_exited(0, "good"), check_exited(5, "pin0"), check_no_kills),
+         modules=[Module("name=good", elf="hello"), Module("name=pin9 cpu=9", elf="hello"),
+                  Module("name=pin1 cpu=1", elf="hello"), Module("name=pinx cpu=x", elf="hello"),
+                  Module("name=pinK cpu=1K", elf="hello"), Module("name=pin0 cpu=0", elf="hello")],
+         smp_too=False),
 ]

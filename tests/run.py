@@ -67,9 +67,9 @@ def exit_status(log):
 class Run:
     """One boot of one test under one emulator."""
 
-    def __init__(self, test, emulator):
-        self.test, self.emulator = test, emulator
-        self.name = "%s [%s]" % (test.name, emulator)
+    def __init__(self, test, emulator, cpus=1):
+        self.test, self.emulator, self.cpus = test, emulator, cpus
+        self.name = "%s [%s%s]" % (test.name, emulator, "" if cpus == 1 else " smp%d" % cpus)
         self.errors = []
         self.log = ""
         self.seconds = 0.0
@@ -168,7 +168,7 @@ def free_tcp_port():
         return s.getsockname()[1]
 
 
-def boot_qemu(test, workdir, iso):
+def boot_qemu(test, workdir, iso, cpus=1):
     """Returns (COM1 text, errors, COM2 text, COM2 peer's result)."""
     log = os.path.join(workdir, "qemu-com1.log")
     com2 = os.path.join(workdir, "qemu-com2.log")   # the passthrough device
@@ -182,7 +182,7 @@ def boot_qemu(test, workdir, iso):
            "-display", "none", "-serial", "file:" + log] + com2_args + [
            "-no-reboot",
            "-monitor", "none",
-           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-smp", str(cpus)]
     if test.qemu_cpu:
         cmd += ["-cpu", test.qemu_cpu]
     if test.direct:     # QEMU's own Multiboot loader instead of GRUB
@@ -233,7 +233,7 @@ def bochs_exit_message(bdir):
     return m.group(1).strip() if m else ""
 
 
-def boot_bochs(test, workdir, iso):
+def boot_bochs(test, workdir, iso, cpus=1):
     """Returns (COM1 text, errors, COM2 text, COM2 peer's result)."""
     # Bochs sometimes stops before the hypervisor has printed a byte (seen
     # once in CI, 1 s in, with no log kept). Such a run is tried once more,
@@ -242,7 +242,7 @@ def boot_bochs(test, workdir, iso):
     peer_result, peer_errors = None, []
     for attempt in (1, 2):
         bdir = os.path.join(workdir, "bochs%d" % attempt)
-        env = dict(os.environ, BOCHS_QUIET="1")
+        env = dict(os.environ, BOCHS_QUIET="1", BOCHS_CPUS=str(cpus))
         peer = None
         if test.com2_peer:      # COM2 a TCP server, the test's peer its client
             port = free_tcp_port()
@@ -285,7 +285,7 @@ def run_one(run, workroot):
     try:
         iso = None if test.direct else build_iso(test, workroot)
         boot = boot_qemu if run.emulator == "qemu" else boot_bochs
-        run.log, run.errors, com2, peer = boot(test, workdir, iso)
+        run.log, run.errors, com2, peer = boot(test, workdir, iso, run.cpus)
         status = exit_status(run.log)
         if status is None:
             run.errors.append("no 'sharevisor: exit status' line in the serial log")
@@ -299,7 +299,8 @@ def run_one(run, workroot):
         elif not leak and re.search(r"^boot: starting \d+ domains$", run.log, re.M) \
                 and status is not None and status != 2:
             run.errors.append("domains ran, but the final frame count is missing")
-        ctx = boot_tests.Context(run.log, run.emulator, test.mem_mb, workdir, HV, com2, peer)
+        ctx = boot_tests.Context(run.log, run.emulator, test.mem_mb, workdir, HV, com2, peer,
+                                 run.cpus)
         run.errors += test.check(ctx) or []
     except Exception as e:  # a harness bug must still give a verdict
         run.errors.append("harness error: %r" % e)
@@ -392,6 +393,8 @@ def main():
     ap.add_argument("-j", "--jobs", type=int, default=max(2, os.cpu_count() or 2))
     ap.add_argument("-k", dest="pattern", default="", help="only tests whose name contains this")
     ap.add_argument("--emulator", choices=["qemu", "bochs"], help="only this emulator")
+    ap.add_argument("--no-smp", action="store_true",
+                    help="not the second run of every QEMU test with -smp 2")
     ap.add_argument("--no-unit", action="store_true",
                     help="skip the host unit tests and the fuzz run")
     ap.add_argument("--host", action="store_true",
@@ -408,8 +411,14 @@ def main():
         QEMU_TIMEOUT = 600
     suite = boot_tests.LONG_TESTS if args.long else boot_tests.TESTS
     tests = [t for t in suite if args.pattern in t.name]
+    # Every test under each of its emulators with one CPU, and again under
+    # QEMU with two (the SMP run of the whole suite), and as the test asks.
     runs = [Run(t, e) for t in tests for e in t.emulators
             if not args.emulator or e == args.emulator]
+    runs += [Run(t, "qemu", 2) for t in tests if "qemu" in t.emulators and t.smp_too
+             and args.emulator in (None, "qemu") and not args.no_smp]
+    runs += [Run(t, e, n) for t in tests for e, n in t.extra_cpus
+             if not args.emulator or e == args.emulator]
     if args.list:
         for r in runs:
             print(r.name)

@@ -437,7 +437,7 @@ def trap_frame_arg():
     out>: read the argument the entry pushed, at its stack pointer)."""
     frame = gdb.selected_frame()
     while frame is not None:
-        if frame.name() in ("trap_common", "hypercall_common"):
+        if frame.name() in ("trap_common", "hypercall_common", "vector_hypercall_smp"):
             return frame_tf(int(frame.read_register("esp")))
         frame = frame.older()
     raise gdb.GdbError("no trap_common frame in the backtrace: give sv-trap a trap frame")
