@@ -32,6 +32,7 @@ static const char *const crash_names[] = {
 	[CRASH_PAGEFAULT] = "pagefault",
 	[CRASH_DIVIDE] = "divide",
 	[CRASH_STACK_OVERFLOW] = "stackoverflow",
+	[CRASH_LOCK_TWICE] = "locktwice",	/* several CPUs and check=invariants */
 };
 
 static void parse_selftests(struct boot_options *o, const char *v, size_t n)

@@ -22,7 +22,9 @@
  *                   kernel/fpu.c, docs/domains.md
  *   crash=WHAT      deliberately fault inside the hypervisor, to show the
  *                   panic report: pagefault, divide, stackoverflow (runs
- *                   into the stack guard page: a double fault)
+ *                   into the stack guard page: a double fault), locktwice
+ *                   (with several CPUs and check=invariants: the lock
+ *                   checker's panic; docs/smp.md)
  *
  * Unknown words and non-printable bytes are reported and ignored: a
  * garbled command line never stops the boot.
@@ -34,7 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum crash_kind { CRASH_NONE, CRASH_PAGEFAULT, CRASH_DIVIDE, CRASH_STACK_OVERFLOW };
+enum crash_kind { CRASH_NONE, CRASH_PAGEFAULT, CRASH_DIVIDE, CRASH_STACK_OVERFLOW,
+		  CRASH_LOCK_TWICE };
 
 struct boot_options {
 	bool check_invariants;	/* check=invariants: after every hypercall */

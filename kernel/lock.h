@@ -16,9 +16,9 @@
  * (kernel/smp.c, smp_request), and the lock holder waits for the answer.
  *
  * One lock has no order to get wrong. The checker (check=invariants)
- * enforces the rest of the discipline: never taken by a CPU that holds
- * it, dropped only by its holder, never held on the way into a guest or
- * into the idle halt.
+ * enforces the rest of the discipline: never taken again by the CPU that
+ * holds it (that would spin for ever), and dropped only by its holder
+ * (which is how a path that forgot to take it shows up).
  *
  * With one CPU there is nobody to exclude: the lock is not taken at all,
  * and the one-CPU paths stay as they were.

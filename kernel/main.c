@@ -30,6 +30,7 @@
 #include "invariants.h"
 #include "trace.h"
 #include "klib.h"
+#include "lock.h"
 #include "memlayout.h"
 #include "multiboot.h"
 #include "paging.h"
@@ -159,6 +160,15 @@ static void __attribute__((noinline)) crash_on_purpose(enum crash_kind kind)
 	case CRASH_STACK_OVERFLOW:
 		printk("crash: recursing until the stack overflows\n");
 		overflow_stack(0);
+		break;
+	case CRASH_LOCK_TWICE:
+		/* With check=invariants the lock checker stops the second
+		 * take; without it the CPU would spin for ever. */
+		printk("crash: taking the hypervisor lock twice\n");
+		if (smp_on) {
+			hv_lock_take(this_cpu());
+			hv_lock_take(this_cpu());
+		}
 		break;
 	case CRASH_NONE:
 		return;

@@ -324,6 +324,12 @@ TESTS = [
     Test("crash-divide",
          check_panic_report(0, "#DE divide error", err=0, function="crash_on_purpose"),
          hv_args="crash=divide", expect_status=EXIT_PANIC),
+    # The lock checker: the boot CPU takes the hypervisor lock twice.
+    Test("crash-lock-twice",
+         check_lines(r"^crash: taking the hypervisor lock twice$",
+                     r"^PANIC: hypervisor lock: taken again by the CPU that holds it \(CPU 0\)$"),
+         hv_args="check=invariants crash=locktwice", expect_status=EXIT_PANIC,
+         emulators=("qemu",), cpus=2),
     Test("crash-stackoverflow",
          all_of(check_lines(r"^FATAL: #DF double fault \(vector 8\) in hypervisor mode$",
                             r"^  the hypervisor stack overflowed",
