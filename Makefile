@@ -100,7 +100,7 @@ HV_C := kernel/main.c kernel/cpu.c kernel/fpu.c kernel/console.c kernel/serial.c
 	kernel/multiboot.c kernel/cmdline.c kernel/selftest.c \
 	kernel/elf.c kernel/builder.c kernel/domain.c kernel/sched.c \
 	kernel/event.c kernel/ports.c kernel/hypercall.c kernel/device.c kernel/invariants.c \
-	kernel/trace.c kernel/profile.c kernel/smp.c kernel/cpufind.c kernel/lapic.c kernel/lock.c \
+	kernel/trace.c kernel/profile.c kernel/smp.c kernel/cpufind.c kernel/lapic.c kernel/lock.c kernel/tsc.c \
 	mm/memmap.c mm/frame.c mm/paging.c mm/usercopy.c \
 	share/share.c share/watch.c share/sg.c
 # The freestanding C library (lib/): built once, linked into the

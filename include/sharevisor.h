@@ -130,16 +130,48 @@ struct sv_start_info {
  *                  set and clear it itself, like cli/sti.
  *   time_ns        hypervisor: nanoseconds since boot, updated when the
  *                  domain is switched in and at every timer tick while it
- *                  runs (resolution one timer tick).
+ *                  runs (resolution one timer tick): the TSC clock below
+ *                  as it read then.
  *   device         hypervisor only: word d is this domain's standing with
  *                  device d (SV_DEVF_* bits, section 8), written before
  *                  the event that tells of a change is raised.
+ *   clock          hypervisor only: how to read the time from the TSC
+ *                  (struct sv_time_info, below), with no hypercall.
  *
  * After the guest clears a mask (event_mask bit or upcall_mask) it must
  * check event_pending and, if an unmasked port is pending, make any
  * hypercall (SV_OP_VERSION is the cheapest): every return from the
  * hypervisor delivers pending events, so none is left waiting.
  */
+/*
+ * The TSC clock, as Xen gives it (its vcpu_time_info): nanoseconds since
+ * boot from rdtsc (which ring 3 may use), to the nanosecond rather than
+ * to the tick of time_ns:
+ *
+ *   d  = tsc - tsc_timestamp               (64 bits; wraps correctly)
+ *   d  = tsc_shift >= 0 ? d << tsc_shift : d >> -tsc_shift
+ *   ns = system_time_ns + ((d * tsc_to_system_mul) >> 32)   (a 96-bit product)
+ *
+ * lib/clock.h computes it with 32-bit multiplies; guests/lib's
+ * sv_clock_ns() reads it. The hypervisor measures the TSC's rate against
+ * the PIT at boot. Every CPU's TSC counts at that rate from the same
+ * origin (as on QEMU and Bochs), so the same fields serve on every CPU.
+ *
+ * The hypervisor writes these fields; read them like a seqlock: read
+ * version, then the fields, then version again; if the two differ, or
+ * are odd (an update in progress), read again. (Today they are written
+ * once, before the domain starts; the protocol lets them change.)
+ */
+struct sv_time_info {
+	volatile uint32_t version;		/* odd while the hypervisor writes */
+	uint32_t pad0;
+	volatile uint64_t tsc_timestamp;	/* a TSC value ... */
+	volatile uint64_t system_time_ns;	/* ... and the time then */
+	volatile uint32_t tsc_to_system_mul;	/* 2^32 ns per TSC tick, scaled */
+	volatile int8_t tsc_shift;
+	uint8_t pad1[3];
+};
+
 struct sv_shared_info {
 	volatile uint32_t event_pending;	/* bit p: port p has an event */
 	volatile uint32_t event_mask;		/* bit p: port p is masked */
@@ -147,6 +179,7 @@ struct sv_shared_info {
 	uint32_t pad;
 	volatile uint64_t time_ns;
 	volatile uint32_t device[4];		/* SV_DEVF_* bits, per device (section 8; room for 4) */
+	struct sv_time_info clock;		/* the TSC clock */
 };
 
 /* ------------------------------------------------------------------ */
@@ -276,7 +309,8 @@ enum sv_op {
 
 	/*
 	 * SV_OP_TIME_GET: read the time. Anyone.
-	 *   ebx  OUT  address of a uint64_t: nanoseconds since boot
+	 *   ebx  OUT  address of a uint64_t: nanoseconds since boot (the
+	 *             TSC clock now, as sv_time_info gives it)
 	 * SV_EFAULT: the address is bad or read-only.
 	 */
 	SV_OP_TIME_GET = 8,

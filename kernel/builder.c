@@ -22,6 +22,7 @@
 #include "memlayout.h"
 #include "multiboot.h"
 #include "usercopy.h"
+#include "tsc.h"
 #include "x86.h"
 
 /* Parse a size: decimal digits with an optional K or M suffix. */
@@ -222,6 +223,7 @@ bool domain_build(const struct boot_module *m)
 	}
 	d->start_info = page_view(d, SV_START_INFO);
 	d->shared = page_view(d, SV_SHARED_INFO);
+	tsc_fill_time_info(&d->shared->clock);	/* its clock, read with rdtsc */
 	load_image(d, m, &img);
 	fill_start_info(d, m, &img, mem);
 

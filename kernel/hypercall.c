@@ -13,6 +13,7 @@
 #include "frame.h"
 #include "invariants.h"
 #include "klib.h"
+#include "tsc.h"
 #include "profile.h"
 #include "share.h"
 #include "trace.h"
@@ -144,7 +145,7 @@ static int32_t hc_timer_set(struct domain *d, struct trapframe *tf)
 
 static int32_t hc_time_get(struct domain *d, struct trapframe *tf)
 {
-	uint64_t now = sched_now_ns();
+	uint64_t now = tsc_now_ns();
 	return copy_to_guest(d->pgdir, ARG1(tf), &now, sizeof(now));
 }
 

@@ -29,6 +29,7 @@
 #include "frame.h"
 #include "invariants.h"
 #include "trace.h"
+#include "tsc.h"
 #include "klib.h"
 #include "lock.h"
 #include "memlayout.h"
@@ -223,6 +224,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	timer_init();
 	device_init(options.dev_slice_ms, options.dev_grace_ms);
 	sti();
+	tsc_init();		/* the TSC's rate, against the PIT */
 	smp_start(&topology);
 
 	bool ok = run_selftests();

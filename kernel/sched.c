@@ -29,6 +29,7 @@
 #include "profile.h"
 #include "segment.h"
 #include "timer.h"
+#include "tsc.h"
 #include "x86.h"
 
 #define SLICE_TICKS 2	/* 20 ms at HZ = 100 */
@@ -38,9 +39,10 @@ uint32_t on_cpu_mask;		/* bit id: domain id runs on a CPU (cpus[i].running) */
 /* The hypervisor's memory before any domain was built (sched_snapshot_memory). */
 static uint32_t frames_free_at_start, pagetables_at_start, share_pages_at_start;
 
-/* The time, which moves only at a tick: kept here by sched_tick, so that
- * a switch reads it instead of computing it. (The hypervisor runs with
- * interrupts off: no tick lands between its two halves.) */
+/* The time at the last tick (the TSC clock, kernel/tsc.c): kept here by
+ * sched_tick, so that a switch reads it instead of computing it, and the
+ * deadlines are checked against it at each tick. (The hypervisor runs
+ * with interrupts off: no tick lands between its two halves.) */
 static uint64_t now_ns;
 
 uint64_t sched_now_ns(void)
@@ -90,7 +92,7 @@ void sched_yield(struct domain *d)
 /* Every timer interrupt: fire domain timers, end the current slice. */
 void sched_tick(void)
 {
-	uint64_t now = now_ns = timer_ticks() * (1000000000ULL / HZ);
+	uint64_t now = now_ns = tsc_now_ns();
 
 	for (uint32_t id = 0; id < SV_MAX_DOMAINS; id++) {
 		struct domain *d = domain_get(id);

@@ -2662,3 +2662,15 @@ TESTS += [
                   Module("name=pinK cpu=1K", elf="hello"), Module("name=pin0 cpu=0", elf="hello")],
          smp_too=False),
 ]
+
+
+# The TSC clock (kernel/tsc.c, struct sv_time_info): published, monotonic,
+# finer than a tick, the same as SV_OP_TIME_GET and time_ns say, and a
+# sleep that lasts what it says to within two ticks.
+TESTS += [
+    Test("clock",
+         all_of(check_verdict("clock", "clock"), check_exited(0, "clock"),
+                check_lines(r"^clock: TSC at \d+ kHz \(measured over 25000 us of the PIT\)"),
+                check_no_kills),
+         modules=[Module("name=clock", elf="clock"), Module("name=bystander lines=3", elf="hello")]),
+]

@@ -4,6 +4,7 @@
  * atomic instructions, because an upcall can interrupt us between a read
  * and a write when upcalls are enabled.
  */
+#include "clock.h"	/* lib/clock.h: ns from TSC ticks */
 #include "sv.h"
 
 void upcall_entry(void);	/* guests/lib/upcall.asm */
@@ -104,9 +105,27 @@ void sv_block_until(bool (*done)(void))
 	sv_block_until_port(SV_NR_PORTS, done);
 }
 
+/* The TSC clock (include/sharevisor.h, struct sv_time_info), read like
+ * a seqlock: the fields are consistent if version was even and did not
+ * change while we read them. */
+uint64_t sv_clock_ns(void)
+{
+	const volatile struct sv_time_info *t = &shared_info->clock;
+	uint32_t v;
+	uint64_t ns;
+	do {
+		v = t->version;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		ns = clock_ns_from_tsc(rdtsc(), t->tsc_timestamp, t->system_time_ns,
+				       t->tsc_to_system_mul, t->tsc_shift);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while ((v & 1) || v != t->version);
+	return ns;
+}
+
 uint64_t sv_now(void)
 {
-	return shared_info->time_ns;
+	return sv_clock_ns();
 }
 
 /* The same masked look-then-block as sv_block_until: if the timer fired

@@ -1,0 +1,65 @@
+/*
+ * clock: the TSC clock of the shared-info page (include/sharevisor.h,
+ * struct sv_time_info), read with rdtsc and no hypercall.
+ *
+ *   - The hypervisor published a scale: version even, a multiplier.
+ *   - It never goes back, over many reads, and it moves between ticks:
+ *     two reads a few instructions apart differ by far less than the
+ *     10 ms of time_ns.
+ *   - It agrees with the hypervisor: SV_OP_TIME_GET lies between two
+ *     reads taken around it, and time_ns (the clock at the last tick)
+ *     is behind it by at most two ticks.
+ *   - A sleep of 30 ms takes at least 30 ms and at most two ticks more.
+ *
+ * Run on one CPU and on two (make test), where every CPU's TSC gives
+ * the same clock.
+ *
+ *   module line: clock.elf name=NAME
+ */
+#include "xtf.h"
+
+#define MS	1000000ull
+#define TICK	(10 * MS)
+
+int main(const struct sv_start_info *si)
+{
+	(void)si;
+	const volatile struct sv_time_info *t = &shared_info->clock;
+
+	CHECK((t->version & 1) == 0 && t->version != 0, "version %u: not published", t->version);
+	CHECK(t->tsc_to_system_mul != 0, "no multiplier");
+
+	uint64_t prev = sv_clock_ns(), smallest_step = ~0ull;
+	uint32_t back = 0;
+	for (uint32_t i = 0; i < 100000; i++) {
+		uint64_t now = sv_clock_ns();
+		if (now < prev)
+			back++;
+		else if (now > prev && now - prev < smallest_step)
+			smallest_step = now - prev;
+		prev = now;
+	}
+	CHECK_EQ(back, 0);
+	CHECK(smallest_step < 100000, "the smallest step is %llu ns: no finer than a tick",
+	      (unsigned long long)smallest_step);
+
+	uint64_t before = sv_clock_ns(), got = 0;
+	CHECK_RC(sv_time_get(&got), SV_OK);
+	uint64_t after = sv_clock_ns();
+	CHECK(before <= got && got <= after, "SV_OP_TIME_GET %llu is not between %llu and %llu",
+	      (unsigned long long)got, (unsigned long long)before, (unsigned long long)after);
+
+	uint64_t tick_time = shared_info->time_ns, now = sv_clock_ns();
+	CHECK(tick_time <= now && now - tick_time <= 2 * TICK,
+	      "time_ns %llu is not within two ticks behind the clock %llu",
+	      (unsigned long long)tick_time, (unsigned long long)now);
+
+	uint64_t t0 = sv_clock_ns();
+	sv_sleep_ns(30 * MS);
+	uint64_t slept = sv_clock_ns() - t0;
+	CHECK(slept >= 30 * MS && slept <= 30 * MS + 2 * TICK, "a sleep of 30 ms took %llu ns",
+	      (unsigned long long)slept);
+	printf("smallest step %llu ns, slept %llu us for 30 ms\n",
+	       (unsigned long long)smallest_step, (unsigned long long)(slept / 1000));
+	return xtf_verdict("clock");
+}
