@@ -301,9 +301,12 @@ enum sv_op {
 	 * SV_OP_TIMER_SET: arm the one-shot timer. Anyone.
 	 *   ebx  IN  deadline, low 32 bits of nanoseconds since boot
 	 *   ecx  IN  deadline, high 32 bits
-	 * When time_ns reaches the deadline, SV_PORT_TIMER is raised. A
-	 * deadline in the past fires at the next tick; 0 cancels. Setting
-	 * a new deadline replaces the old one. Resolution: one timer tick.
+	 * When the TSC clock (struct sv_time_info) reaches the deadline,
+	 * SV_PORT_TIMER is raised: the local APIC timer of the CPU that set
+	 * it fires then, to within its counting (microseconds); a CPU
+	 * without one leaves it to the next timer tick. A deadline in the
+	 * past fires at once; 0 cancels. Setting a new deadline replaces the
+	 * old one.
 	 */
 	SV_OP_TIMER_SET = 7,
 

@@ -182,7 +182,9 @@ static bool refuse(const struct boot_module *m, const char *name, const char *wh
 
 bool domain_build(const struct boot_module *m)
 {
-	char name[SV_NAME_MAX];
+	/* Zeroed: all SV_NAME_MAX bytes go into the domain and its
+	 * start-info page, and what followed the NUL was this stack's. */
+	char name[SV_NAME_MAX] = { 0 };
 	uint32_t mem = SV_MEM_DEFAULT;
 	int pin = -1;
 	struct elf_image img;

@@ -125,6 +125,8 @@ uint32_t sched_runnable(void);			/* bit id: domain id is RUNNABLE */
 void sched_wake(struct domain *d);		/* BLOCKED -> RUNNABLE */
 void sched_yield(struct domain *d);		/* the running d: reschedule on the way out */
 void sched_tick(void);				/* from the timer interrupt */
+void sched_timer_set(struct domain *d, uint64_t deadline);	/* SV_OP_TIMER_SET */
+void sched_timer_interrupt(void);		/* this CPU's APIC timer fired */
 uint64_t sched_now_ns(void);
 /* Note the free frames, page tables and share pages before any domain is
  * built: the end of the run reports them and checks every frame is back. */

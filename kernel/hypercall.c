@@ -139,7 +139,7 @@ static int32_t hc_event_return(struct domain *d, struct trapframe *tf)
 
 static int32_t hc_timer_set(struct domain *d, struct trapframe *tf)
 {
-	d->timer_deadline_ns = (uint64_t)ARG2(tf) << 32 | ARG1(tf);
+	sched_timer_set(d, (uint64_t)ARG2(tf) << 32 | ARG1(tf));
 	return SV_OK;
 }
 

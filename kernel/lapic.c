@@ -4,6 +4,7 @@
 #include "klib.h"
 #include "lapic.h"
 #include "paging.h"
+#include "timer.h"
 #include "x86.h"
 
 /* Register offsets (Intel SDM vol. 3, table 10-1). */
@@ -16,6 +17,10 @@
 #define LAPIC_ICR_HI	0x310	/* its destination, in bits 24-31 */
 #define LAPIC_LVT_TIMER	0x320
 #define LAPIC_LVT_ERROR	0x370
+#define LAPIC_TIMER_INIT 0x380	/* one-shot: counts down from this to 0 */
+#define LAPIC_TIMER_CUR	0x390
+#define LAPIC_TIMER_DIV	0x3E0
+#define TIMER_DIV_16	0x3	/* the bus clock divided by 16 */
 
 #define SVR_ENABLE	(1u << 8)
 #define LVT_MASKED	(1u << 16)
@@ -42,7 +47,8 @@ static inline void reg_write(uint32_t off, uint32_t v)
 static void enable_this_apic(void)
 {
 	reg_write(LAPIC_SVR, SVR_ENABLE | T_IPI_SPURIOUS);
-	reg_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	reg_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
+	reg_write(LAPIC_LVT_TIMER, LVT_MASKED | T_LAPIC_TIMER);	/* one-shot, when armed */
 	reg_write(LAPIC_LVT_ERROR, LVT_MASKED);
 	reg_write(LAPIC_ESR, 0);	/* the ESR is written before it is read */
 	reg_write(LAPIC_TPR, 0);
@@ -62,6 +68,35 @@ void lapic_init(void)
 void lapic_init_ap(void)
 {
 	enable_this_apic();
+}
+
+/* The timer's counts per second, measured by the boot CPU (every APIC
+ * counts the same bus clock). 0: not measured, no timer. */
+static uint64_t timer_hz;
+
+void lapic_timer_calibrate(void)
+{
+	reg_write(LAPIC_TIMER_INIT, 0xFFFFFFFFu);
+	timer_delay_us(10000);
+	uint32_t left = reg_read(LAPIC_TIMER_CUR);
+	reg_write(LAPIC_TIMER_INIT, 0);		/* stopped */
+	timer_hz = (uint64_t)(0xFFFFFFFFu - left) * 100;
+	printk("lapic: timer at %llu kHz (bus clock / 16), one-shot deadlines\n",
+	       (unsigned long long)(timer_hz / 1000));
+}
+
+bool lapic_timer_present(void)
+{
+	return timer_hz != 0;
+}
+
+void lapic_timer_arm(uint64_t ns)
+{
+	uint64_t count = ns * timer_hz / 1000000000ull + 1;
+	if (count > 0xFFFFFFFFu)
+		count = 0xFFFFFFFFu;	/* some 10 s or more: it fires early, and is armed again */
+	reg_write(LAPIC_LVT_TIMER, T_LAPIC_TIMER);
+	reg_write(LAPIC_TIMER_INIT, (uint32_t)count);
 }
 
 uint32_t lapic_id(void)

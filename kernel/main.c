@@ -225,6 +225,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	device_init(options.dev_slice_ms, options.dev_grace_ms);
 	sti();
 	tsc_init();		/* the TSC's rate, against the PIT */
+	smp_init_apic();	/* and the local APIC timer's */
 	smp_start(&topology);
 
 	bool ok = run_selftests();

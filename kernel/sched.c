@@ -22,6 +22,7 @@
 #include "fpu.h"
 #include "frame.h"
 #include "klib.h"
+#include "lapic.h"
 #include "lock.h"
 #include "memlayout.h"
 #include "param.h"
@@ -89,18 +90,63 @@ void sched_yield(struct domain *d)
 	d->cpu->need_resched = true;
 }
 
+/* Raise SV_PORT_TIMER for every domain whose deadline has come; return
+ * the earliest deadline still ahead, or 0. */
+static uint64_t fire_timers(uint64_t now)
+{
+	uint64_t next = 0;
+	for (uint32_t id = 0; id < SV_MAX_DOMAINS; id++) {
+		struct domain *d = domain_get(id);
+		uint64_t at = d && domain_alive(d) ? d->timer_deadline_ns : 0;
+		if (!at)
+			continue;
+		if (now >= at) {
+			d->timer_deadline_ns = 0;
+			event_raise(d, SV_PORT_TIMER);
+		} else if (!next || at < next) {
+			next = at;
+		}
+	}
+	return next;
+}
+
+/* Arm c's local APIC timer for deadline, unless it is armed already for
+ * one no later that is still ahead. Without an APIC timer, deadlines
+ * wait for the tick. */
+static void arm(struct cpu *c, uint64_t deadline, uint64_t now)
+{
+	if (!deadline || !lapic_timer_present())
+		return;
+	if (c->timer_at && c->timer_at <= deadline && c->timer_at > now)
+		return;
+	c->timer_at = deadline;
+	lapic_timer_arm(deadline > now ? deadline - now : 0);
+}
+
+/* SV_OP_TIMER_SET by d, which runs on this CPU: the timer of this CPU
+ * fires at the deadline, to the nanosecond as the TSC clock counts. */
+void sched_timer_set(struct domain *d, uint64_t deadline)
+{
+	d->timer_deadline_ns = deadline;
+	arm(d->cpu, deadline, tsc_now_ns());
+}
+
+/* This CPU's APIC timer fired: the deadlines that have come, and the
+ * timer again for the next one. */
+void sched_timer_interrupt(void)
+{
+	struct cpu *c = this_cpu();
+	uint64_t now = tsc_now_ns();
+	c->timer_at = 0;
+	arm(c, fire_timers(now), now);
+}
+
 /* Every timer interrupt: fire domain timers, end the current slice. */
 void sched_tick(void)
 {
 	uint64_t now = now_ns = tsc_now_ns();
 
-	for (uint32_t id = 0; id < SV_MAX_DOMAINS; id++) {
-		struct domain *d = domain_get(id);
-		if (d && domain_alive(d) && d->timer_deadline_ns && now >= d->timer_deadline_ns) {
-			d->timer_deadline_ns = 0;
-			event_raise(d, SV_PORT_TIMER);
-		}
-	}
+	fire_timers(now);	/* the ones the APIC timer did not (no APIC) */
 	device_tick(now);	/* device slices: release requests, revocations */
 	/* A running domain's clock moves on only here: a domain is given the
 	 * time when it is switched in (switch_to) and at every tick. The tick

@@ -113,15 +113,21 @@ static bool start_ap(uint32_t index, uint32_t apic_id)
 	return __atomic_load_n(&c->online, __ATOMIC_ACQUIRE);
 }
 
-static bool several(const struct cpu_topology *t)
-{
-	return t->source && t->ncpus + t->extra_cpus >= 2 && cpu_features.apic;
-}
-
+/* The local APIC is used with one CPU too, for its one-shot timer
+ * (kernel/sched.c's precise deadlines); where no table names its address,
+ * it is where every PC puts it. */
 void smp_map_apic(const struct cpu_topology *t)
 {
-	if (several(t))
-		lapic_map(t->lapic_addr);
+	if (cpu_features.apic)
+		lapic_map(t->source ? t->lapic_addr : LAPIC_DEFAULT_PA);
+}
+
+void smp_init_apic(void)
+{
+	if (!cpu_features.apic)
+		return;
+	lapic_init();
+	lapic_timer_calibrate();
 }
 
 void smp_start(const struct cpu_topology *t)
@@ -136,7 +142,6 @@ void smp_start(const struct cpu_topology *t)
 		       t->ncpus + t->extra_cpus);
 		return;
 	}
-	lapic_init();
 	uint32_t me = lapic_id();
 	cpus[0].apic_id = me;
 	memcpy(P2V(AP_TRAMPOLINE), ap_trampoline, (size_t)(ap_trampoline_end - ap_trampoline));

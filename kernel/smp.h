@@ -46,6 +46,7 @@ struct cpu {
 	uint32_t not_here;		/* domains pinned to other CPUs (cpu=N) */
 	uint32_t kicks;			/* IPIs it was sent, for the report */
 	uint32_t ran;			/* bit id: domain id ran here */
+	uint64_t timer_at;		/* its APIC timer fires then (TSC ns); 0 idle */
 	struct cpu_tss tss __attribute__((aligned(8)));
 } __attribute__((aligned(512)));	/* cpus[i] is a shift away: this_cpu() */
 
@@ -66,6 +67,7 @@ struct cpu_topology;
 /* Start the CPUs that t lists (kernel/cpufind.h), after the PIT runs. */
 void smp_start(const struct cpu_topology *t);
 void smp_map_apic(const struct cpu_topology *t);	/* right after paging_init */
+void smp_init_apic(void);		/* the boot CPU's APIC and its timer, after tsc_init */
 bool smp_is_stack_guard(uint32_t va);	/* for paging_init: leave it unmapped */
 /* Ask t to do req (REQ_*) and wait until it has: with the lock held. */
 void smp_request(struct cpu *t, uint32_t req);

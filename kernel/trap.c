@@ -231,16 +231,20 @@ struct trapframe *trap(struct trapframe *tf)
 	hv_lock_take(c);
 	if (from_guest)
 		PROFILE_STAGE(PROF_ENTRY);
-	if (tf->trapno >= T_IRQ0 && tf->trapno < T_IRQ0 + PIC_NUM_IRQS)
+	if (tf->trapno >= T_IRQ0 && tf->trapno < T_IRQ0 + PIC_NUM_IRQS) {
 		handle_irq(tf);
-	else if (!from_guest)
+	} else if (tf->trapno == T_LAPIC_TIMER) {
+		lapic_eoi();
+		sched_timer_interrupt();
+	} else if (!from_guest) {
 		fatal_trap(tf);
-	else if (ipi || !domain_alive(domain_of_frame(tf)))
+	} else if (ipi || !domain_alive(domain_of_frame(tf))) {
 		;	/* a kick; or it was killed by another CPU as it trapped */
-	else if (tf->trapno == T_DEVICE && fpu_device_not_available(domain_of_frame(tf)))
+	} else if (tf->trapno == T_DEVICE && fpu_device_not_available(domain_of_frame(tf))) {
 		;	/* lazy FPU switching: its state is loaded, it goes on */
-	else
+	} else {
 		guest_fault(domain_of_frame(tf), tf);
+	}
 
 	if (from_guest) {
 		PROFILE_STAGE(PROF_RETURN);

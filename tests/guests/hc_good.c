@@ -57,6 +57,16 @@ static void test_domain_list(const struct sv_start_info *si)
 	CHECK_EQ(info[0].state, SV_DOM_RUNNABLE);
 	CHECK(strncmp(info[0].name, si->name, SV_NAME_MAX) == 0,
 	      "entry 0 is named '%.16s', expected '%s'", info[0].name, si->name);
+	/* Past the names' NULs, zeros: nothing of the hypervisor's stack. */
+	for (uint32_t i = 0; i < 2; i++) {
+		const char *names[2] = { si->name, info[i].name };
+		const char *nm = names[i];
+		uint32_t len = (uint32_t)strnlen(nm, SV_NAME_MAX), junk = 0;
+		for (uint32_t k = len; k < SV_NAME_MAX; k++)
+			junk += nm[k] != 0;
+		CHECK(junk == 0, "%s name '%.16s': %u non-zero bytes after its end",
+		      i ? "the domain list's" : "the start-info", nm, junk);
+	}
 	CHECK(info[0].pages >= si->mem_bytes / SV_PAGE_SIZE + 2,
 	      "entry 0 holds %u pages, expected at least %u", info[0].pages,
 	      si->mem_bytes / SV_PAGE_SIZE + 2);

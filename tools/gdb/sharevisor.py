@@ -36,7 +36,9 @@ def table(name):
 
 
 def cstr(chars):
-    return chars.string(length=int(chars.type.sizeof)).split("\0")[0]
+    """A char array's C string: up to its NUL, whatever follows it."""
+    raw = bytes(int(chars[i]) & 0xFF for i in range(int(chars.type.sizeof)))
+    return raw.split(b"\0")[0].decode("latin-1")
 
 
 def domains():
