@@ -1591,8 +1591,11 @@ def check_waits(writers, slice_ms, grace_ms, ahead):
 
 
 def check_revoked(domid, name, grace_ms):
-    """name ignored the release request: killed within a tick of its grace
-    period, with its ports read back closed."""
+    """name ignored the release request: killed after its grace period and
+    within a few ticks of it, with its ports read back closed. (The clock
+    is the TSC's, real time under TCG: the tick that revokes comes at the
+    first tick after the deadline, later if a loaded host holds QEMU back;
+    once seen 16 ms late on two CPUs.)"""
     def check(ctx):
         m = ctx.search(r"^domain %d \(%s\) killed: kept COM2 (\d+) ms after its release "
                        r"request \(grace (\d+) ms\); its ports 0x2f8-0x2ff are closed: an "
@@ -1603,8 +1606,8 @@ def check_revoked(domid, name, grace_ms):
         errors = []
         late, grace = int(m.group(1)), int(m.group(2))
         expect(grace == grace_ms, "grace %d ms, configured %d" % (grace, grace_ms), errors)
-        expect(grace_ms <= late <= grace_ms + HZ_MS, "revoked %d ms after the request, "
-               "expected within a tick of %d ms" % (late, grace_ms), errors)
+        expect(grace_ms <= late <= grace_ms + 4 * HZ_MS, "revoked %d ms after the request, "
+               "expected within four ticks of %d ms" % (late, grace_ms), errors)
         expect(ctx.search(r"^ *%d %s +killed \(COM2 revoked\)$" % (domid, re.escape(name))),
                "the report has no '%s killed (COM2 revoked)'" % name, errors)
         expect(ctx.search(r"^device: COM2 passed on after revocation, to \w+$"),

@@ -10,8 +10,10 @@
  *     reads taken around it, and time_ns (the clock at the last tick)
  *     is behind it by at most two ticks.
  *   - A sleep of 30 ms takes at least 30 ms and at most two ticks more;
- *     sleeps of 3 ms end within 1 ms of their deadline (the median of
- *     seven): the deadline is the local APIC timer's, not the next tick.
+ *     sleeps of 3 ms end within 2 ms of their deadline (the median of
+ *     15; ended by the next 10 ms tick, half of them would overshoot by
+ *     5 ms or more): the deadline is the local APIC timer's. The median,
+ *     because a loaded host may hold QEMU back now and then.
  *
  * Run on one CPU and on two (make test), where every CPU's TSC gives
  * the same clock.
@@ -61,22 +63,22 @@ int main(const struct sv_start_info *si)
 	uint64_t slept = sv_clock_ns() - t0;
 	CHECK(slept >= 30 * MS && slept <= 30 * MS + 2 * TICK, "a sleep of 30 ms took %llu ns",
 	      (unsigned long long)slept);
-	uint64_t over[7];
-	for (uint32_t i = 0; i < 7; i++) {
+	uint64_t over[15];
+	for (uint32_t i = 0; i < 15; i++) {
 		uint64_t s0 = sv_clock_ns();
 		sv_sleep_ns(3 * MS);
 		over[i] = sv_clock_ns() - s0 - 3 * MS;
 	}
-	for (uint32_t i = 1; i < 7; i++)	/* sort, for the median */
+	for (uint32_t i = 1; i < 15; i++)	/* sort, for the median */
 		for (uint32_t j = i; j > 0 && over[j] < over[j - 1]; j--) {
 			uint64_t x = over[j];
 			over[j] = over[j - 1];
 			over[j - 1] = x;
 		}
-	CHECK(over[3] < MS, "sleeps of 3 ms overshot by %llu ns (median): the tick's, not a "
-	      "one-shot deadline's", (unsigned long long)over[3]);
+	CHECK(over[7] < 2 * MS, "sleeps of 3 ms overshot by %llu ns (median): the tick's, not a "
+	      "one-shot deadline's", (unsigned long long)over[7]);
 	printf("smallest step %llu ns, slept %llu us for 30 ms, 3 ms sleeps overshot by %llu ns "
 	       "(median)\n", (unsigned long long)smallest_step, (unsigned long long)(slept / 1000),
-	       (unsigned long long)over[3]);
+	       (unsigned long long)over[7]);
 	return xtf_verdict("clock");
 }
