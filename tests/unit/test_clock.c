@@ -14,16 +14,6 @@
 
 typedef unsigned __int128 u128;
 
-static uint64_t state = 0x9E3779B97F4A7C15ull;
-
-static uint64_t next_random(void)	/* xorshift64 */
-{
-	state ^= state << 13;
-	state ^= state >> 7;
-	state ^= state << 17;
-	return state;
-}
-
 /* What clock_scale_delta must return, from the full product. */
 static uint64_t scale_ref(uint64_t delta, uint32_t mul, int shift)
 {
@@ -91,11 +81,11 @@ static void test_scale_random(void)
 
 	failures = 0;
 	for (int i = 0; i < n; i++) {
-		uint64_t delta = next_random() >> (next_random() % 64);
-		uint32_t mul = (uint32_t)next_random() >> (next_random() % 4 == 0 ? next_random() % 32 : 0);
-		int shift = (int)(next_random() % 17) - 8;
+		uint64_t delta = unit_random() >> (unit_random() % 64);
+		uint32_t mul = (uint32_t)unit_random() >> (unit_random() % 4 == 0 ? unit_random() % 32 : 0);
+		int shift = (int)(unit_random() % 17) - 8;
 		if (i % 8 == 0)		/* now and then any shift an int8_t holds */
-			shift = (int)(int8_t)next_random();
+			shift = (int)(int8_t)unit_random();
 		check_scale(delta, mul, shift);
 		/* One more tick never gives fewer nanoseconds, as long as the
 		 * left shift keeps every bit. */
@@ -211,8 +201,8 @@ static void test_compute_scale(void)
 	/* Random rates in the designed range and anywhere in uint64_t. */
 	int n = 100000, wrong = 0;
 	for (int i = 0; i < n; i++) {
-		uint64_t hz = i % 2 ? CLOCK_TSC_HZ_MIN + next_random() % (CLOCK_TSC_HZ_MAX - CLOCK_TSC_HZ_MIN + 1)
-				    : next_random() >> (next_random() % 64);
+		uint64_t hz = i % 2 ? CLOCK_TSC_HZ_MIN + unit_random() % (CLOCK_TSC_HZ_MAX - CLOCK_TSC_HZ_MIN + 1)
+				    : unit_random() >> (unit_random() % 64);
 		if (hz == 0)
 			continue;
 		clock_compute_scale(hz, &mul, &shift);

@@ -13,16 +13,6 @@ uint64_t k_udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem);
 uint64_t k_udivdi3(uint64_t n, uint64_t d);
 uint64_t k_umoddi3(uint64_t n, uint64_t d);
 
-static uint64_t state = 0x9E3779B97F4A7C15ull;
-
-static uint64_t next_random(void)	/* xorshift64 */
-{
-	state ^= state << 13;
-	state ^= state >> 7;
-	state ^= state << 17;
-	return state;
-}
-
 static int failures;
 
 static void check_pair(uint64_t n, uint64_t d)
@@ -55,8 +45,8 @@ int main(void)
 		for (int c = 0; c < 64; c++)
 			check_pair(1ull << b, 1ull << c), check_pair((1ull << b) - 1 + (b == 0), 1ull << c);
 	for (int i = 0; i < 200000; i++) {
-		uint64_t n = next_random() >> (next_random() % 64);
-		uint64_t d = next_random() >> (next_random() % 64);
+		uint64_t n = unit_random() >> (unit_random() % 64);
+		uint64_t d = unit_random() >> (unit_random() % 64);
 		if (d)
 			check_pair(n, d);
 	}

@@ -199,6 +199,15 @@ bool unit_check_log(const char *substring, const char *file, int line,
 	return ok;
 }
 
+uint64_t unit_random(void)
+{
+	static uint64_t state = 0x9E3779B97F4A7C15ull;
+	state ^= state << 13;
+	state ^= state >> 7;
+	state ^= state << 17;
+	return state;
+}
+
 int unit_done(void)
 {
 	if (!echo_at_line_start)

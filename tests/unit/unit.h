@@ -84,6 +84,11 @@ extern char unit_panic_msg[256];		/* the last panic's message */
 	unit_panicked_;							\
 })
 
+/* ---- reproducible pseudo-random numbers ---- */
+
+/* xorshift64 from a fixed seed: every run tests the same values. */
+uint64_t unit_random(void);
+
 /* ---- fake physical memory, read by boot_phys() ---- */
 
 #define FAKE_PHYS_SIZE	(16u << 20)	/* physical [0, 16 MiB) exists */
