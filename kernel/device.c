@@ -107,13 +107,18 @@ static void trace_device(const struct device *v, const char *what, sv_domid_t do
  * domain dom (the domain c is about to run, or runs; SV_DOMID_NONE for
  * none). The bitmap is rewritten only when that changes: a switch between
  * domains that own nothing costs a compare per device. */
+static bool io_stale(const struct device *v, const struct cpu *c, sv_domid_t dom)
+{
+	bool open = v->owner != SV_DOMID_NONE && v->owner == dom;
+	return open != ((v->open_on >> c->index) & 1);
+}
+
 static void io_load_for(struct cpu *c, sv_domid_t dom)
 {
 	for (uint32_t i = 0; i < SV_NR_DEVICES; i++) {
 		struct device *v = &devices[i];
-		bool open = v->owner != SV_DOMID_NONE && v->owner == dom;
-		if (open != ((v->open_on >> c->index) & 1)) {
-			tss_io_ports(c, v->io_base, v->io_count, open);
+		if (io_stale(v, c, dom)) {
+			tss_io_ports(c, v->io_base, v->io_count, !((v->open_on >> c->index) & 1));
 			v->open_on ^= 1u << c->index;
 		}
 	}
@@ -137,9 +142,7 @@ static void io_sync(void)
 		if (c == me)
 			continue;
 		for (uint32_t k = 0; k < SV_NR_DEVICES; k++) {
-			const struct device *v = &devices[k];
-			bool open = v->owner != SV_DOMID_NONE && v->owner == running_on(c);
-			if (open != ((v->open_on >> i) & 1)) {
+			if (io_stale(&devices[k], c, running_on(c))) {
 				smp_request(c, REQ_IO_RELOAD);
 				break;
 			}

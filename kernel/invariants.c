@@ -134,6 +134,20 @@ static void full_scan(const char *after)
 	if (!watches_consistent())
 		panic("invariant broken after %s: a watch's watcher is not the peer it "
 		      "remembers of its share", after);
+	/* on_cpu_mask caches who runs where: each CPU's domain, on that CPU. */
+	uint32_t on_cpus = 0;
+	for (uint32_t i = 0; i < ncpus; i++) {
+		const struct domain *r = cpus[i].running;
+		if (r && (on_cpus & 1u << r->id))
+			panic("invariant broken after %s: domain %u runs on two CPUs", after, r->id);
+		if (r && r->cpu != &cpus[i])
+			panic("invariant broken after %s: domain %u runs on CPU %u but names "
+			      "another", after, r->id, i);
+		on_cpus |= r ? 1u << r->id : 0;
+	}
+	if (on_cpus != on_cpu_mask)
+		panic("invariant broken after %s: on_cpu_mask %#x, but the CPUs run %#x", after,
+		      on_cpu_mask, on_cpus);
 	for (uint32_t id = 0; id < SV_MAX_DOMAINS; id++) {
 		struct domain *d = domain_get(id);
 		bool queued = sched_runnable() & (1u << id);

@@ -90,11 +90,19 @@ bool lapic_timer_present(void)
 	return timer_hz != 0;
 }
 
+/* At most this far ahead at once (about 4 s): a guest's deadline is any
+ * 64-bit value, and ns * timer_hz must not wrap into a short count that
+ * would fire again and again. A farther deadline is armed again when
+ * this fires (kernel/sched.c). */
+#define ARM_MAX_NS	(1ull << 32)
+
 void lapic_timer_arm(uint64_t ns)
 {
+	if (ns > ARM_MAX_NS)
+		ns = ARM_MAX_NS;
 	uint64_t count = ns * timer_hz / 1000000000ull + 1;
 	if (count > 0xFFFFFFFFu)
-		count = 0xFFFFFFFFu;	/* some 10 s or more: it fires early, and is armed again */
+		count = 0xFFFFFFFFu;	/* a bus clock above 1 GHz: it fires early, and is armed again */
 	reg_write(LAPIC_LVT_TIMER, T_LAPIC_TIMER);
 	reg_write(LAPIC_TIMER_INIT, (uint32_t)count);
 }

@@ -61,9 +61,4 @@ static inline void hv_lock_drop(struct cpu *c)
 	__atomic_store_n(&hv_lock.locked, 0, __ATOMIC_RELEASE);
 }
 
-static inline bool hv_lock_held(const struct cpu *c)
-{
-	return !smp_on || hv_lock.holder == c;
-}
-
 #endif /* SV_LOCK_H */
