@@ -103,8 +103,18 @@ void print_trapframe(const struct trapframe *tf)
 static void __attribute__((noreturn)) die(const char *msg, bool backtrace)
 {
 	static int nested;
+	static uint16_t first;	/* the task register of the first CPU to panic */
 
 	cli();
+	/* With several CPUs, one report: a second CPU that panics meanwhile
+	 * (often because of the first's trouble) halts instead of printing
+	 * into the middle of it. The same CPU again is a fault while
+	 * printing, which `nested` handles. */
+	uint16_t zero = 0, me = str();
+	if (!__atomic_compare_exchange_n(&first, &zero, me, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST) && first != me)
+		for (;;)
+			hlt();
 	printk("PANIC: %s\n", msg);
 	if (backtrace && !nested++)	/* a fault while printing must not recurse */
 		print_backtrace(read_ebp());
