@@ -26,6 +26,9 @@ void tsc_init(void)
 	uint64_t t1 = rdtsc();
 	uint64_t hz = (t1 - t0) * (1000000 / CALIBRATE_US);
 
+	if (hz < CLOCK_TSC_HZ_MIN || hz > CLOCK_TSC_HZ_MAX)	/* lib/clock.h's range */
+		panic("clock: the TSC counted %llu ticks in %u us of the PIT: no clock to give "
+		      "the domains", (unsigned long long)(t1 - t0), CALIBRATE_US);
 	clock_compute_scale(hz, &mul_frac, &shift);
 	origin_tsc = t1;
 	printk("clock: TSC at %llu kHz (measured over %u us of the PIT), ns = "
