@@ -4,12 +4,16 @@
  * on its command line, waits until they have all ended, destroys the
  * share, and checks that every frame came back.
  *
- *   module line: lanctl.elf name=lanctl lan=ping,pong [fuzz=NAME,...]
+ *   module line: lanctl.elf name=lanctl lan=ping,pong [fuzz=NAME,...] [lan2=NAME,...]
  *
  * fuzz=NAME,...: also create two shares (1 and 4 pages; ids 33 and 34)
  * for the domains named, so that hostile guests (tests/guests/fuzzer.c)
  * have shares to abuse, each other's mappings, lists and watches
  * included, without being on the LAN itself.
+ *
+ * lan2=NAME,...: a second LAN share, created last (id 33, or 35 after
+ * the fuzz shares), for more stations than one share has peers
+ * (SV_SHARE_MAX_PEERS): its stations say lan=33.
  *
  * The guests learn the share's id from their own command line (lan=32):
  * lanctl is the first to create a share in a fresh boot, so it gets the
@@ -91,11 +95,20 @@ int main(const struct sv_start_info *si)
 		}
 	}
 
+	/* lan2=: a second LAN, for the stations the first has no room for. */
+	sv_share_t share2 = -1;
+	if (sv_cmdline_get("lan2", lan, sizeof(lan))) {
+		share2 = sv_share_create(1);
+		grant_to_each(share2, lan, n, "LAN share");
+	}
+
 	sv_block_until(sv_others_ended);	/* woken by SV_PORT_DOMAIN_EXIT */
 	sv_share_destroy(share);
 	for (int i = 0; i < 2; i++)
 		if (fuzz_shares[i] >= 0)
 			sv_share_destroy(fuzz_shares[i]);
+	if (share2 >= 0)
+		sv_share_destroy(share2);
 	uint32_t free_after = free_frames();
 	printf("all stations done; free frames %u before, %u after (+%u given back)\n",
 	       free_before, free_after, others_pages);

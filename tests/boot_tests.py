@@ -2632,7 +2632,7 @@ TESTS += [
 ]
 
 
-SMP_PAIRS = (("p1", "q1"), ("p2", "q2"), ("p3", "q3"))
+SMP_PAIRS = (("p1", "q1"), ("p2", "q2"), ("p3", "q3"), ("p4", "q4"))
 SMP_PAIR_COUNT = 200
 
 
@@ -2654,23 +2654,32 @@ def check_lan_pairs(ctx):
     return errors
 
 
-# Three ping/pong pairs at once on one LAN share, on four CPUs: each pair's
-# two ends on different CPUs (lanctl and six stations: a share has at
-# most 8 peers, so three pairs is what one LAN holds).
-SMP_PAIR_PINS = {"p1": 0, "q1": 1, "p2": 2, "q2": 3, "p3": 3, "q3": 2}
+# Four ping/pong pairs at once on four CPUs, each pair's two ends on
+# different CPUs and every CPU running two stations. A share has at most
+# 8 peers (lanctl and seven stations), so three pairs use the first LAN
+# share (32) and the fourth a second one (33, lanctl's lan2=).
+SMP_PAIR_PINS = {"p1": 0, "q1": 1, "p2": 2, "q2": 3, "p3": 1, "q3": 0, "p4": 3, "q4": 2}
+SMP_PAIR_LAN = {"p1": 32, "q1": 32, "p2": 32, "q2": 32, "p3": 32, "q3": 32, "p4": 33, "q4": 33}
+
+
+def smp_pair_module(name, elf, args=""):
+    return Module("name=%s lan=%d%s cpu=%d" % (name, SMP_PAIR_LAN[name], args,
+                                               SMP_PAIR_PINS[name]), elf=elf)
+
+
 TESTS += [
     Test("smp-lan-pairs-4",
          all_of(check_lan_pairs, check_pinned(SMP_PAIR_PINS, 4),
                 check_all_exited(["lanctl"] + [p for p, q in SMP_PAIRS] + [q for p, q in SMP_PAIRS]),
+                check_lines(r"^\[lanctl\] LAN share 33 granted to p4 \(domain \d+\)$"),
                 check_no_kills),
          hv_args="check=invariants",
-         modules=[Module("name=lanctl lan=" + ",".join(x for pair in SMP_PAIRS for x in pair),
-                         elf="lanctl")] +
-                 [Module("name=%s lan=32 peer=%s count=%d cpu=%d"
-                         % (p, q, SMP_PAIR_COUNT, SMP_PAIR_PINS[p]), elf="ping")
+         modules=[Module("name=lanctl lan=%s lan2=%s" % (
+                             ",".join(x for pair in SMP_PAIRS[:3] for x in pair),
+                             ",".join(SMP_PAIRS[3])), elf="lanctl")] +
+                 [smp_pair_module(p, "ping", " peer=%s count=%d" % (q, SMP_PAIR_COUNT))
                   for p, q in SMP_PAIRS] +
-                 [Module("name=%s lan=32 cpu=%d" % (q, SMP_PAIR_PINS[q]), elf="pong")
-                  for p, q in SMP_PAIRS],
+                 [smp_pair_module(q, "pong") for p, q in SMP_PAIRS],
          emulators=("qemu",), cpus=4),
 ]
 
