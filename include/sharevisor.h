@@ -128,10 +128,9 @@ struct sv_start_info {
  *   upcall_mask    the hypervisor sets it to 1 when it enters the
  *                  callback; SV_OP_EVENT_RETURN clears it. The guest may
  *                  set and clear it itself, like cli/sti.
- *   time_ns        hypervisor: nanoseconds since boot, updated when the
- *                  domain is switched in and at every timer tick while it
- *                  runs (resolution one timer tick): the TSC clock below
- *                  as it read then.
+ *   reserved       nobody (it held time_ns, the time at the last 10 ms
+ *                  tick, before the hypervisor became tickless: read
+ *                  clock instead)
  *   device         hypervisor only: word d is this domain's standing with
  *                  device d (SV_DEVF_* bits, section 8), written before
  *                  the event that tells of a change is raised.
@@ -145,8 +144,7 @@ struct sv_start_info {
  */
 /*
  * The TSC clock, as Xen gives it (its vcpu_time_info): nanoseconds since
- * boot from rdtsc (which ring 3 may use), to the nanosecond rather than
- * to the tick of time_ns:
+ * boot from rdtsc (which ring 3 may use), to the nanosecond:
  *
  *   d  = tsc - tsc_timestamp               (64 bits; wraps correctly)
  *   d  = tsc_shift >= 0 ? d << tsc_shift : d >> -tsc_shift
@@ -177,7 +175,7 @@ struct sv_shared_info {
 	volatile uint32_t event_mask;		/* bit p: port p is masked */
 	volatile uint32_t upcall_mask;		/* nonzero: no upcalls now */
 	uint32_t pad;
-	volatile uint64_t time_ns;
+	uint64_t reserved;			/* 0 (was time_ns) */
 	volatile uint32_t device[4];		/* SV_DEVF_* bits, per device (section 8; room for 4) */
 	struct sv_time_info clock;		/* the TSC clock */
 };
@@ -715,7 +713,7 @@ struct sv_device_status {
 	uint32_t slice_ms;	/* the time slice given at each grant */
 	uint32_t grace_ms;	/* the time an owner has to release */
 	uint32_t pad;
-	uint64_t slice_end_ns;	/* BUSY: when the owner's slice ends (time_ns clock) */
+	uint64_t slice_end_ns;	/* BUSY: when the owner's slice ends (the TSC clock) */
 	uint64_t release_by_ns;	/* BUSY, release requested: the revocation time; else 0 */
 };
 

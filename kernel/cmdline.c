@@ -104,6 +104,11 @@ static void parse_word(struct boot_options *o, const char *w, size_t n)
 			o->fpu_lazy = word_is(val, vlen, "lazy");
 		else
 			problem(o, "unknown FPU switching (eager or lazy)", val, vlen);
+	} else if (word_is(w, key, "tick") && key < n) {
+		if (word_is(val, vlen, "none") || word_is(val, vlen, "periodic"))
+			o->tick_periodic = word_is(val, vlen, "periodic");
+		else
+			problem(o, "unknown tick (none or periodic)", val, vlen);
 	} else if (word_is(w, key, "crash") && key < n) {
 		int kind = lookup(val, vlen, crash_names, ARRAY_SIZE(crash_names));
 		if (kind > 0)

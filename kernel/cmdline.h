@@ -20,6 +20,12 @@
  *                   every switch (eager, the default), or on its first
  *                   FPU instruction after one (lazy, CR0.TS and #NM);
  *                   kernel/fpu.c, docs/domains.md
+ *   tick=none|periodic  how time is kept once domains run: each CPU's
+ *                   local APIC timer programmed for the next thing due
+ *                   (none, tickless: the default when there is an APIC
+ *                   timer), or the PIT's 100 Hz tick on CPU 0 checking
+ *                   everything (periodic, the way before; the only way
+ *                   without an APIC); kernel/sched.c, docs/smp.md
  *   crash=WHAT      deliberately fault inside the hypervisor, to show the
  *                   panic report: pagefault, divide, stackoverflow (runs
  *                   into the stack guard page: a double fault), locktwice
@@ -45,6 +51,7 @@ struct boot_options {
 	bool selftest_frames, selftest_paging, selftest_timer;
 	uint32_t dev_slice_ms, dev_grace_ms;	/* devslice=, devgrace= */
 	bool fpu_lazy;		/* fpu=lazy */
+	bool tick_periodic;	/* tick=periodic */
 	enum crash_kind crash;
 	int problems;		/* words that were reported and ignored */
 };

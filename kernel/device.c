@@ -12,7 +12,7 @@
  * only while its owner is the running domain: device_switch_to() on
  * every domain switch, io_sync() on every change of owner.
  *
- * Everything here runs with interrupts off (hypercalls, the timer tick),
+ * Everything here runs with interrupts off (hypercalls, the timer),
  * so no operation ever sees another half done: there is one owner or
  * none, always.
  */
@@ -21,6 +21,7 @@
 #include "klib.h"
 #include "segment.h"
 #include "trace.h"
+#include "tsc.h"
 #include "trap.h"
 #include "usercopy.h"
 #include "x86.h"
@@ -164,6 +165,29 @@ void device_load_ports(const struct domain *d)
 	io_load_for(this_cpu(), d->id);
 }
 
+/* When v must be looked at again by the timer (device_tick): the end of
+ * the grace period after a release request, else the end of the owner's
+ * slice if someone waits; 0 for never. */
+static uint64_t deadline_of(const struct device *v)
+{
+	if (v->owner == SV_DOMID_NONE)
+		return 0;
+	if (v->release_by_ns)
+		return v->release_by_ns;
+	return v->nwaiting ? v->slice_end_ns : 0;
+}
+
+uint64_t device_next_deadline(void)
+{
+	uint64_t next = 0;
+	for (uint32_t i = 0; i < SV_NR_DEVICES; i++) {
+		uint64_t at = deadline_of(&devices[i]);
+		if (at && (!next || at < next))
+			next = at;
+	}
+	return next;
+}
+
 /* Give v to dom now: its ports open when it runs, its slice begins. */
 static void grant(struct device *v, sv_domid_t dom, uint32_t port, uint64_t now)
 {
@@ -177,6 +201,7 @@ static void grant(struct device *v, sv_domid_t dom, uint32_t port, uint64_t now)
 	set_flags(dev, dom, SV_DEVF_OWNER);
 	trace_device(v, "grant", dom);
 	io_sync();
+	sched_deadline(deadline_of(v));	/* its slice's end, if someone waits */
 }
 
 /* Owner o lets go of v (releases, dies, is revoked): its port is free. */
@@ -192,7 +217,7 @@ static void drop_owner(struct device *v, struct domain *o)
  * the waiter's, it is the owner's now). */
 static void pass_on(struct device *v)
 {
-	uint64_t now = sched_now_ns();
+	uint64_t now = tsc_now_ns();
 
 	io_sync();		/* closed at once, whoever runs */
 	v->quiesce();
@@ -231,6 +256,7 @@ static void request_release(struct device *v, uint64_t now)
 	set_flags((uint32_t)(v - devices), v->owner, SV_DEVF_OWNER | SV_DEVF_RELEASE);
 	trace_device(v, "release-request", v->owner);
 	event_raise(domain_get(v->owner), v->owner_port);
+	sched_deadline(v->release_by_ns);
 }
 
 /* The owner ignored the request: close its ports, kill it, pass on. */
@@ -358,7 +384,7 @@ int32_t device_query(struct domain *d, uint32_t dev, uint32_t status_va)
 int32_t device_grab(struct domain *d, uint32_t dev, uint32_t port, uint32_t flags)
 {
 	struct device *v = device_get(dev);
-	uint64_t now = sched_now_ns();
+	uint64_t now = tsc_now_ns();
 
 	if (!v)
 		return SV_ENOENT;
@@ -380,6 +406,7 @@ int32_t device_grab(struct domain *d, uint32_t dev, uint32_t port, uint32_t flag
 	d->shared->device[dev] = SV_DEVF_WAITING;
 	trace_device(v, "wait", d->id);
 	check_deadlines(v, now);	/* a slice already over ends now */
+	sched_deadline(deadline_of(v));	/* else the timer ends it */
 	return SV_GRAB_QUEUED;
 }
 

@@ -23,10 +23,12 @@ int32_t device_grab(struct domain *d, uint32_t dev, uint32_t port, uint32_t flag
 int32_t device_release(struct domain *d, uint32_t dev);
 int32_t device_config(struct domain *d, uint32_t dev, uint32_t slice_ms, uint32_t grace_ms);
 
-/* The scheduler: every tick (release requests, revocations); when it
- * switches to d (load d's I/O permissions); whether a device can still
- * wake someone: an interrupt or a deadline (for the deadlock check). */
+/* The scheduler: at a deadline (release requests, revocations that are
+ * due), and when the next one is (0: none); when it switches to d (load
+ * d's I/O permissions); whether a device can still wake someone: an
+ * interrupt or a deadline (for the deadlock check). */
 void device_tick(uint64_t now_ns);
+uint64_t device_next_deadline(void);
 void device_load_ports(const struct domain *d);	/* on this CPU */
 struct cpu;
 void device_reload_ports(struct cpu *c);	/* c's, for its running domain (REQ_IO_RELOAD) */

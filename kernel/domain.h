@@ -124,10 +124,11 @@ static inline void domain_set_state(struct domain *d, enum domain_state state)
 uint32_t sched_runnable(void);			/* bit id: domain id is RUNNABLE */
 void sched_wake(struct domain *d);		/* BLOCKED -> RUNNABLE */
 void sched_yield(struct domain *d);		/* the running d: reschedule on the way out */
-void sched_tick(void);				/* from the timer interrupt */
+void sched_tick(void);				/* the PIT's tick, if not tickless */
+void sched_keep_time(bool use_apic_timers);	/* tickless, or the PIT's tick */
 void sched_timer_set(struct domain *d, uint64_t deadline);	/* SV_OP_TIMER_SET */
+void sched_deadline(uint64_t at);		/* a timer or device deadline was set */
 void sched_timer_interrupt(void);		/* this CPU's APIC timer fired */
-uint64_t sched_now_ns(void);
 /* Note the free frames, page tables and share pages before any domain is
  * built: the end of the run reports them and checks every frame is back. */
 void sched_snapshot_memory(void);

@@ -5,6 +5,7 @@
 #include "lapic.h"
 #include "paging.h"
 #include "timer.h"
+#include "tsc.h"
 #include "x86.h"
 
 /* Register offsets (Intel SDM vol. 3, table 10-1). */
@@ -74,14 +75,21 @@ void lapic_init_ap(void)
  * counts the same bus clock). 0: not measured, no timer. */
 static uint64_t timer_hz;
 
+/* Against the TSC clock (kernel/tsc.c, measured already), not the PIT:
+ * deadlines are TSC times, and a timer that ran even a little faster
+ * than we think would fire before them, again and again. */
+#define CALIBRATE_NS	10000000ull	/* 10 ms */
+
 void lapic_timer_calibrate(void)
 {
+	uint64_t t0 = tsc_now_ns(), t1;
 	reg_write(LAPIC_TIMER_INIT, 0xFFFFFFFFu);
-	timer_delay_us(10000);
+	while ((t1 = tsc_now_ns()) - t0 < CALIBRATE_NS)
+		;
 	uint32_t left = reg_read(LAPIC_TIMER_CUR);
 	reg_write(LAPIC_TIMER_INIT, 0);		/* stopped */
-	timer_hz = (uint64_t)(0xFFFFFFFFu - left) * 100;
-	printk("lapic: timer at %llu kHz (bus clock / 16), one-shot deadlines\n",
+	timer_hz = (uint64_t)(0xFFFFFFFFu - left) * 1000000000ull / (t1 - t0);
+	printk("lapic: timer at %llu kHz (bus clock / 16, against the TSC), one-shot deadlines\n",
 	       (unsigned long long)(timer_hz / 1000));
 }
 

@@ -31,6 +31,7 @@
 #include "trace.h"
 #include "tsc.h"
 #include "klib.h"
+#include "lapic.h"
 #include "lock.h"
 #include "memlayout.h"
 #include "multiboot.h"
@@ -178,6 +179,23 @@ static void __attribute__((noinline)) crash_on_purpose(enum crash_kind kind)
 }
 
 /* Called by boot/entry.asm with the loader's EAX and EBX. */
+/* Once the domains run: tickless, each CPU's APIC timer armed for what
+ * is due next (kernel/sched.c), and the PIT's interrupt masked; or, with
+ * tick=periodic or no APIC timer, the PIT's 100 Hz tick as during boot. */
+static void start_keeping_time(const struct boot_options *o)
+{
+	if (o->tick_periodic || !lapic_timer_present()) {
+		printk("time: the PIT's tick at %d Hz checks slices and deadlines (%s)\n", HZ,
+		       o->tick_periodic ? "tick=periodic" : "no local APIC timer");
+		sched_keep_time(false);
+		return;
+	}
+	pic_mask(IRQ_TIMER);
+	sched_keep_time(true);
+	printk("time: tickless: each CPU's APIC timer is armed for what is due next; "
+	       "the PIT's interrupt is masked\n");
+}
+
 void kmain(uint32_t magic, uint32_t mbi_pa) __attribute__((noreturn));
 
 void kmain(uint32_t magic, uint32_t mbi_pa)
@@ -248,6 +266,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 #ifdef SV_PROFILE
 	profile_init();
 #endif
+	start_keeping_time(&options);
 	smp_release_aps();	/* the other CPUs join in */
 	sched_start();
 }

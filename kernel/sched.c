@@ -12,10 +12,19 @@
  * no context-switch routine: the hypervisor never sleeps in the middle of
  * something, so its stack is empty whenever a guest runs.
  *
- * A domain runs for SLICE_TICKS timer ticks at most before the next one
- * gets the CPU, so a guest that spins cannot starve the others. When no
- * domain is runnable the CPU halts until an interrupt; when no domain is
- * left at all, the hypervisor reports and powers off.
+ * While another domain waits for its CPU, a domain runs for SLICE_NS at
+ * most before that one gets the CPU, so a guest that spins cannot starve
+ * the others. When no domain is runnable the CPU halts until an
+ * interrupt; when no domain is left at all, the hypervisor reports and
+ * powers off.
+ *
+ * Time: tickless. Each CPU's local APIC timer is one-shot, programmed for
+ * the earliest thing that CPU must do: end its slice (only while someone
+ * waits for it), and, on the one CPU that keeps them (the "keeper"), the
+ * domains' timers and the devices' deadlines. While nothing is due, no
+ * timer interrupt comes at all. Without an APIC timer (or with
+ * tick=periodic) the PIT's 100 Hz tick on CPU 0 checks the same times
+ * instead (sched_tick).
  */
 #include "device.h"
 #include "domain.h"
@@ -33,23 +42,23 @@
 #include "tsc.h"
 #include "x86.h"
 
-#define SLICE_TICKS 2	/* 20 ms at HZ = 100 */
+#define SLICE_NS	20000000ull	/* 20 ms */
 
 uint32_t runnable;		/* bit id: domain id is DOM_RUNNABLE (the run queue) */
 uint32_t on_cpu_mask;		/* bit id: domain id runs on a CPU (cpus[i].running) */
 /* The hypervisor's memory before any domain was built (sched_snapshot_memory). */
 static uint32_t frames_free_at_start, pagetables_at_start, share_pages_at_start;
 
-/* The time at the last tick (the TSC clock, kernel/tsc.c): kept here by
- * sched_tick, so that a switch reads it instead of computing it, and the
- * deadlines are checked against it at each tick. (The hypervisor runs
- * with interrupts off: no tick lands between its two halves.) */
-static uint64_t now_ns;
+/* Tickless (the APIC timers keep time), or the PIT's periodic tick. */
+static bool tickless;
 
-uint64_t sched_now_ns(void)
-{
-	return now_ns;
-}
+/* The deadlines that belong to no CPU (domains' timers, devices' slices
+ * and grace periods): the earliest one ahead, and the CPU whose timer
+ * is armed for it. Any CPU may take the job over by arming its own
+ * timer for an earlier one; the old keeper's timer then fires for
+ * nothing, once. */
+static uint64_t keeper_at;
+static struct cpu *keeper;
 
 uint32_t sched_runnable(void)
 {
@@ -73,6 +82,21 @@ static void place(struct domain *d)
 	if (d->pin >= 0 && &cpus[d->pin] != me) {
 		cpus[d->pin].need_resched = true;
 		smp_kick(&cpus[d->pin]);
+		return;
+	}
+	/* Every CPU that may run d is busy: d waits for the end of a slice,
+	 * ours if we may run it, else another's, which is told so. */
+	if (!(me->not_here & 1u << d->id)) {
+		me->need_slice = true;
+		return;
+	}
+	for (uint32_t i = 0; i < ncpus; i++) {
+		struct cpu *c = &cpus[i];
+		if (!(c->not_here & 1u << d->id)) {
+			c->need_slice = true;
+			smp_kick(c);
+			return;
+		}
 	}
 }
 
@@ -82,6 +106,8 @@ void sched_wake(struct domain *d)
 		domain_set_state(d, DOM_RUNNABLE);
 		if (smp_on)
 			place(d);
+		else
+			cpus[0].need_slice = true;	/* d waits for the one CPU */
 	}
 }
 
@@ -110,66 +136,130 @@ static uint64_t fire_timers(uint64_t now)
 	return next;
 }
 
-/* Arm c's local APIC timer for deadline, unless it is armed already for
- * one no later that is still ahead. Without an APIC timer, deadlines
- * wait for the tick. */
-static void arm(struct cpu *c, uint64_t deadline, uint64_t now)
+static uint64_t earlier(uint64_t a, uint64_t b)	/* of two times; 0 is none */
 {
-	if (!deadline || !lapic_timer_present())
-		return;
-	if (c->timer_at && c->timer_at <= deadline && c->timer_at > now)
-		return;
-	c->timer_at = deadline;
-	lapic_timer_arm(deadline > now ? deadline - now : 0);
+	return !a || (b && b < a) ? b : a;
 }
 
-/* SV_OP_TIMER_SET by d, which runs on this CPU: the timer of this CPU
- * fires at the deadline, to the nanosecond as the TSC clock counts. */
+/* The domains' timers and the devices' deadlines that have come; the
+ * earliest still ahead, or 0. */
+static uint64_t fire_deadlines(uint64_t now)
+{
+	uint64_t next = fire_timers(now);
+	device_tick(now);	/* device slices: release requests, revocations */
+	return earlier(next, device_next_deadline());
+}
+
+/* Program c's APIC timer (c is this CPU) for the earliest of what c
+ * keeps: its slice's end, and, if c is the keeper, the deadlines. */
+static void timer_program(struct cpu *c, uint64_t now)
+{
+	uint64_t at = earlier(tickless ? c->slice_end_ns : 0, keeper == c ? keeper_at : 0);
+	if (!at || at == c->timer_at || !lapic_timer_present())
+		return;		/* nothing (more) to do: a stale timer fires for nothing */
+	c->timer_at = at;
+	lapic_timer_arm(at > now ? at - now : 0);
+}
+
+/* A deadline at `at` was set (a domain's timer, a device's slice or
+ * grace period): unless the keeper fires earlier, this CPU keeps them
+ * from now. Whoever fires looks at them all and arms for the next. */
+void sched_deadline(uint64_t at)
+{
+	if (!at || (keeper_at && keeper_at <= at))
+		return;
+	keeper_at = at;
+	keeper = this_cpu();
+	timer_program(keeper, tsc_now_ns());
+}
+
+/* SV_OP_TIMER_SET by d: SV_PORT_TIMER at the deadline, to the
+ * nanosecond as the TSC clock counts. */
 void sched_timer_set(struct domain *d, uint64_t deadline)
 {
 	d->timer_deadline_ns = deadline;
-	arm(d->cpu, deadline, tsc_now_ns());
+	sched_deadline(deadline);
 }
 
-/* This CPU's APIC timer fired: the deadlines that have come, and the
- * timer again for the next one. */
+/* Someone waits for c: its current domain's slice ends SLICE_NS from
+ * now, unless one is ending already and this is the same domain's. */
+static void __attribute__((noinline)) slice_start(struct cpu *c, bool new_domain)
+{
+	c->need_slice = false;
+	if (c->slice_end_ns && !new_domain)
+		return;
+	uint64_t now = tsc_now_ns();
+	c->slice_end_ns = now + SLICE_NS;
+	timer_program(c, now);
+}
+
+/* Is a domain that c may run waiting for a CPU? */
+static bool someone_waits_for(const struct cpu *c)
+{
+	return runnable & ~on_cpu_mask & ~c->not_here;
+}
+
+/* c's slice has ended: it chooses again on its way out, if it still
+ * has someone to give the CPU to. */
+static void slice_over(struct cpu *c, struct cpu *me)
+{
+	c->slice_end_ns = 0;
+	if (!someone_waits_for(c))
+		return;
+	c->need_resched = true;
+	if (c != me)
+		smp_kick(c);
+}
+
+/* This CPU's APIC timer fired (tickless): the deadlines if it keeps
+ * them, its slice, and the timer again for what comes next. */
 void sched_timer_interrupt(void)
 {
 	struct cpu *c = this_cpu();
 	uint64_t now = tsc_now_ns();
+	c->timer_irqs++;
 	c->timer_at = 0;
-	arm(c, fire_timers(now), now);
+	if (keeper == c && keeper_at && now >= keeper_at)
+		keeper_at = fire_deadlines(now);
+	if (c->slice_end_ns && now >= c->slice_end_ns)
+		slice_over(c, c);
+	timer_program(c, now);
 }
 
-/* Every timer interrupt: fire domain timers, end the current slice. */
+/* The PIT's tick, on CPU 0, when there is no tickless mode: every
+ * deadline, and every CPU's slice (kicking a CPU whose slice ended while
+ * someone waits for it). */
 void sched_tick(void)
 {
-	uint64_t now = now_ns = tsc_now_ns();
-
-	fire_timers(now);	/* the ones the APIC timer did not (no APIC) */
-	device_tick(now);	/* device slices: release requests, revocations */
-	/* A running domain's clock moves on only here: a domain is given the
-	 * time when it is switched in (switch_to) and at every tick. The tick
-	 * comes to CPU 0 alone (kernel/smp.c): it ends the other CPUs'
-	 * slices too, and tells them if someone waits for theirs. */
+	uint64_t now = tsc_now_ns();
 	struct cpu *me = this_cpu();
+
+	me->timer_irqs++;
+	fire_deadlines(now);
 	for (uint32_t i = 0; i < ncpus; i++) {
 		struct cpu *c = &cpus[i];
-		struct domain *d = c->running;
-		if (d && domain_alive(d))
-			d->shared->time_ns = now;
-		if (c->slice_left && --c->slice_left == 0) {
-			c->need_resched = true;
-			if (c != me && (runnable & ~on_cpu_mask & ~c->not_here))
-				smp_kick(c);
-		}
+		if (c->slice_end_ns && now >= c->slice_end_ns)
+			slice_over(c, me);
 	}
+}
+
+/* kmain, just before the domains start: from here on the APIC timers
+ * keep time (tickless), or the PIT's tick goes on doing it (periodic:
+ * tick=periodic, or no APIC timer). The report counts from here. */
+void sched_keep_time(bool use_apic_timers)
+{
+	tickless = use_apic_timers;
+	keeper = this_cpu();
+	keeper_at = 0;
+	for (uint32_t i = 0; i < ncpus; i++)
+		cpus[i].timer_irqs = 0;
 }
 
 /* The next domain for c, round robin: of the runnable ones that no other
  * CPU runs and that are not pinned elsewhere, the lowest id above the
- * current one's, else the lowest. */
-static inline __attribute__((always_inline)) struct domain *pick_next(const struct cpu *c)
+ * current one's, else the lowest. If there are others, they will wait
+ * for c: need_slice says so. */
+static inline __attribute__((always_inline)) struct domain *pick_next(struct cpu *c)
 {
 	uint32_t start = 0, others = on_cpu_mask;
 	if (c->running) {
@@ -180,6 +270,7 @@ static inline __attribute__((always_inline)) struct domain *pick_next(const stru
 	if (!can)
 		return NULL;
 	uint32_t later = can & ~((1u << start) - 1);
+	c->need_slice = (can & (can - 1)) != 0;	/* more than one: the others wait */
 	return &domains[__builtin_ctz(later ? later : can)];
 }
 
@@ -208,6 +299,15 @@ static void report_hypervisor_memory(void)
 	       (uint32_t)(_image_end_phys - _image_start_phys) / 1024);
 }
 
+/* How often the CPUs were interrupted to keep time while domains ran:
+ * tickless, only when something was due. */
+static void report_timer_interrupts(void)
+{
+	printk("time: %s; timer interrupts:", tickless ? "tickless" : "the PIT's tick");
+	for (uint32_t i = 0; i < ncpus; i++)
+		printk(" cpu %u %u%s", i, cpus[i].timer_irqs, i + 1 < ncpus ? "," : "\n");
+}
+
 /* Nothing left to run: report every domain's fate, check that every
  * frame the domains had came back, and power off. */
 static void __attribute__((noreturn)) finish(void)
@@ -218,6 +318,7 @@ static void __attribute__((noreturn)) finish(void)
 #endif
 	device_report();
 	smp_report();
+	report_timer_interrupts();
 	report_hypervisor_memory();
 	printk("frames: %u free after all domains ended, %u before they were built\n",
 	       frames_free(), frames_free_at_start);
@@ -306,7 +407,6 @@ static void switch_to(struct cpu *c, struct domain *d, struct domain *next)
 	next->hv_stack = c->stack_top;	/* where its traps go on from its ctx */
 	next->cpu = c;
 	tss_set_kernel_stack(&c->tss.tss, (uint32_t)(uintptr_t)(&next->ctx + 1));
-	next->shared->time_ns = now_ns;	/* its clock, as it comes in */
 	if (read_cr3() != V2P(next->pgdir))
 		pgdir_switch(next->pgdir);
 	device_switch_to(next);		/* its I/O ports, if it owns a device */
@@ -336,19 +436,31 @@ static struct trapframe *reschedule(struct cpu *c)
 {
 	PROFILE_STAGE(PROF_SCHEDULE);
 	for (;;) {
-		struct domain *next = pick_next(c);
+		struct domain *next = pick_next(c);	/* need_slice: others wait */
 		if (!next)
 			next = wait_for_runnable(c);
 		struct domain *d = c->running;	/* NULL if c was idle */
 		if (next != d)
 			switch_to(c, d, next);
 		c->need_resched = false;
-		c->slice_left = SLICE_TICKS;
+		if (c->need_slice)
+			slice_start(c, next != d);	/* a new slice for next */
 		PROFILE_STAGE(PROF_RETURN);
 		if (event_deliver(next, &next->ctx))
 			return &next->ctx;
 		/* The upcall could not be delivered and next was killed: choose again. */
 	}
+}
+
+/* d goes on running on c, but someone has begun to wait for c
+ * (need_slice): d's slice starts now. Then d's events, as ever. */
+static __attribute__((noinline, cold)) struct trapframe *go_on_with_a_slice(struct cpu *c,
+									    struct domain *d)
+{
+	slice_start(c, false);
+	if (event_deliver(d, &d->ctx))
+		return &d->ctx;
+	return reschedule(c);	/* the upcall could not be delivered: d was killed */
 }
 
 /* On every way out of the hypervisor to a guest: tf is the frame of the
@@ -359,10 +471,14 @@ struct trapframe *sched_return_to_guest(struct trapframe *tf)
 	struct domain *d = domain_of_frame(tf);
 	struct cpu *c = d->cpu;
 
-	if (d->state == DOM_RUNNABLE && !c->need_resched) {
-		/* Nothing to deliver: the common case, decided without a call. */
-		if (!event_ready(d) || event_deliver(d, tf))
-			return tf;	/* the common case: back into the same domain */
+	if (d->state == DOM_RUNNABLE) {
+		if (!c->attention) {
+			/* Nothing to deliver: the common case, decided without a call. */
+			if (!event_ready(d) || event_deliver(d, tf))
+				return tf;	/* the common case: back into the same domain */
+		} else if (!c->need_resched) {
+			return go_on_with_a_slice(c, d);
+		}
 	}
 	return reschedule(c);
 }

@@ -37,8 +37,14 @@ struct cpu {
 	uint32_t index;			/* cpus[index]; 0 is the boot CPU */
 	uint32_t apic_id;		/* its local APIC's id (IPIs are sent to it) */
 	struct domain *running;		/* the domain it runs, or last ran while it idles */
-	bool need_resched;		/* switch on the way out (slice over, yield) */
-	uint32_t slice_left;		/* ticks left in current's slice */
+	union {				/* the way out looks at both at once */
+		struct {
+			bool need_resched;	/* switch on the way out (slice over, yield) */
+			bool need_slice;	/* someone waits for it now: start a slice */
+		};
+		uint16_t attention;
+	};
+	uint64_t slice_end_ns;		/* current's slice ends (0: nobody waits) */
 	uint32_t stack_top;		/* its hypervisor stack */
 	volatile bool online;		/* it has started and runs the hypervisor */
 	volatile bool idle;		/* halted, waiting for something to run */
@@ -47,6 +53,7 @@ struct cpu {
 	uint32_t kicks;			/* IPIs it was sent, for the report */
 	uint32_t ran;			/* bit id: domain id ran here */
 	uint64_t timer_at;		/* its APIC timer fires then (TSC ns); 0 idle */
+	uint32_t timer_irqs;		/* timer interrupts it took, for the report */
 	struct cpu_tss tss __attribute__((aligned(8)));
 } __attribute__((aligned(512)));	/* cpus[i] is a shift away: this_cpu() */
 

@@ -663,6 +663,27 @@ def check_refused(index, name, reason):
                        % (index, re.escape(name), re.escape(reason)))
 
 
+SPINNER_TICKER = [Module("name=spinner spin_ms=500", elf="spinner"),
+                  Module("name=ticker ticks=5 period_ms=40", elf="ticker")]
+
+
+def check_timer_interrupts(mode, at_least=0, at_most=None):
+    """The power-off report's timer interrupts while domains ran, all
+    CPUs together, in mode ("tickless" or "the PIT's tick")."""
+    def check(ctx):
+        m = ctx.search(r"^time: ([^;\n]*); timer interrupts: (.*)$")
+        if not m:
+            return ["no 'time: ...; timer interrupts' report line"]
+        total = sum(int(n) for n in re.findall(r"cpu \d+ (\d+)", m.group(2)))
+        errors = []
+        expect(m.group(1) == mode, "time was kept by %s, not %s" % (m.group(1), mode), errors)
+        expect(total >= at_least and (at_most is None or total <= at_most),
+               "%d timer interrupts (%s), expected %d..%s" % (total, m.group(2), at_least,
+                                                            at_most), errors)
+        return errors
+    return check
+
+
 def check_spinner_ticker(ctx):
     """All five ticks came while the spinner spun: before its 'done'."""
     errors = []
@@ -729,10 +750,22 @@ TESTS += [
                 check_verdict("hc_regs", "hc_regs"), check_exited(1, "hc_regs"),
                 check_no_kills),
          modules=[Module("name=evmask", elf="evmask"), Module("name=hc_regs", elf="hc_regs")]),
+    # Tickless: over the spinner's 500 ms the CPUs are interrupted for the
+    # ticker's five deadlines and the five slices that end the spinner's
+    # turn while the ticker waits (and a timer that fired a little early
+    # now and then), not 50 times by a 100 Hz tick.
     Test("spinner-ticker",
-         all_of(check_spinner_ticker, check_exited(0, "spinner"), check_exited(1, "ticker")),
-         modules=[Module("name=spinner spin_ms=500", elf="spinner"),
-                  Module("name=ticker ticks=5 period_ms=40", elf="ticker")]),
+         all_of(check_spinner_ticker, check_exited(0, "spinner"), check_exited(1, "ticker"),
+                check_timer_interrupts("tickless", at_most=25)),
+         modules=SPINNER_TICKER),
+    # The same with the PIT's tick (tick=periodic, the way without an
+    # APIC timer): the same behaviour, a tick every 10 ms.
+    Test("spinner-ticker-periodic",
+         all_of(check_spinner_ticker, check_exited(0, "spinner"), check_exited(1, "ticker"),
+                check_lines(r"^time: the PIT's tick at 100 Hz checks slices and deadlines "
+                            r"\(tick=periodic\)$"),
+                check_timer_interrupts("the PIT's tick", at_least=30)),
+         hv_args="tick=periodic", modules=SPINNER_TICKER),
     Test("bad-guest-modules",
          all_of(check_refused(1, "badmachine", "not an i386 ELF file (wrong machine)"),
                 check_refused(3, "outside", "a segment lies outside the guest's memory"),
@@ -2552,7 +2585,7 @@ TESTS += [
 # ---- several CPUs (issue 19): tests of the suite run again with their
 # domains pinned to different CPUs (cpu=N), so that the races between
 # CPUs happen for real: a transfer on one CPU against a death, a drop or a
-# destroy on another; a device revoked by the tick on CPU 0 while its
+# destroy on another; a device revoked by CPU 0's timer while its
 # owner writes on CPU 1; the fuzzers on two CPUs beside the LAN with the
 # invariant and lock checkers on. The harness checks after every run that
 # every frame came back; each test also checks that every pinned domain
@@ -2614,15 +2647,16 @@ TESTS += [
     # crasher use it on CPU 0; destroyed while its holder maps it on CPU 1.
     smp_variant("share-gone", "smp-share-gone", {"dom0": 0, "dropper": 1, "crasher": 0}),
     smp_variant("share-destroy-mapped", "smp-share-destroy", {"dom0": 0, "holder": 1}),
-    # COM2 revoked by the tick on CPU 0 from an owner writing on CPU 1: its
-    # CPU's I/O bitmap is closed by request, then it leaves the domain.
+    # COM2 revoked by CPU 0's timer (the waiters grabbed there, so CPU 0
+    # keeps the deadlines) from an owner writing on CPU 1: its CPU's I/O
+    # bitmap is closed by request, then it leaves the domain.
     smp_variant("dev-greedy-write", "smp-revoke-remote", {"alpha": 0, "greedy": 1, "bravo": 0}),
     # Lists unmapped, dropped and reused on CPU 1 while CPU 0 transfers
     # into them: every try copies whole or fails cleanly.
     smp_variant("hostile-unmap", "smp-hostile-unmap", {"dom0": 0, "peer": 1},
                 extra={"dom0": "cover=0"}),
-    # FPU state across preemption on CPU 1, whose slices end by kicks
-    # from the tick on CPU 0; the domains' state saved and restored there.
+    # FPU state across preemption on CPU 1, whose slices end by its own
+    # timer; the domains' state saved and restored there.
     smp_variant("fpu-math", "smp-fpu-math", {"math": 1, "alpha": 1, "bravo": 1}),
     smp_variant("fpu-isolation", "smp-fpu-isolation",
                 dict([(n, 1) for n in FPU_REGS] + [("spinner", 1)])),
@@ -2704,12 +2738,13 @@ TESTS += [
 
 
 # The TSC clock (kernel/tsc.c, struct sv_time_info): published, monotonic,
-# finer than a tick, the same as SV_OP_TIME_GET and time_ns say, and a
-# sleep that lasts what it says to within two ticks.
+# finer than a tick, the same as SV_OP_TIME_GET says, and a sleep that
+# lasts what it says to within two ticks.
 TESTS += [
     Test("clock",
          all_of(check_verdict("clock", "clock"), check_exited(0, "clock"),
                 check_lines(r"^clock: TSC at \d+ kHz \(measured over 25000 us of the PIT\)"),
+                check_timer_interrupts("tickless", at_least=16, at_most=48),
                 check_no_kills),
          modules=[Module("name=clock", elf="clock"), Module("name=bystander lines=3", elf="hello")]),
 ]

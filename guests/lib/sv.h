@@ -113,8 +113,7 @@ void sv_block_until_port(uint32_t port, bool (*done)(void));
 
 /* ---- time (nanoseconds since boot) */
 uint64_t sv_now(void);				/* sv_clock_ns() */
-/* Nanoseconds since boot from the TSC (shared_info->clock), no hypercall;
- * shared_info->time_ns is the same clock at the last timer tick. */
+/* Nanoseconds since boot from the TSC (shared_info->clock), no hypercall. */
 uint64_t sv_clock_ns(void);
 /* Sleep: arm the timer for now + ns and block until it fires (other
  * events may be handled meanwhile). */

@@ -84,10 +84,10 @@ static uint32_t any_sg_list(void)
 }
 
 /* Before a call that may sleep: the timer, 1 ms from now. The time comes
- * from SV_OP_TIME_GET, not the shared-info page, which our own wild
- * writes may have scribbled on (the hypervisor rewrites its time_ns only
- * at a switch-in or a tick); and those writes may have masked the
- * timer's port. */
+ * from SV_OP_TIME_GET, not the shared-info page, whose clock scale our
+ * own wild writes may have scribbled on (the hypervisor writes it once,
+ * at the domain's start); and those writes may have masked the timer's
+ * port. */
 static void arm_wakeup(void)
 {
 	uint64_t now = 0;

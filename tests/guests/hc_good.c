@@ -171,7 +171,7 @@ static void test_timer(void)
 	CHECK_RC(sv_timer_set(start + 20 * MS), SV_OK);
 	CHECK_RC(sv_timer_set(0), SV_OK);
 	while (sv_now() < start + 60 * MS)
-		;	/* spin: time_ns is refreshed every tick */
+		;	/* spin: the clock is the TSC's */
 	CHECK_EQ(count[SV_PORT_TIMER], 0);
 
 	/* A deadline in the past fires at the next tick. */

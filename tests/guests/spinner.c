@@ -1,10 +1,9 @@
 /*
  * spinner: a guest that never yields or blocks. It spins, reading the
- * time from its shared-info page, for spin_ms milliseconds, then prints
- * "done". Beside it, other domains must still run: the hypervisor takes
- * the CPU back at the end of every time slice. (time_ns is refreshed
- * each time the hypervisor re-enters the domain, so it advances even
- * though the spinner makes no hypercall while it spins.)
+ * TSC clock of its shared-info page (no hypercall), for spin_ms
+ * milliseconds, then prints "done". Beside it, other domains must still
+ * run: while one waits, the hypervisor takes the CPU back at the end of
+ * every time slice.
  *
  *   module line: spinner.elf name=NAME [spin_ms=500]
  */
