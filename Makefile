@@ -126,6 +126,8 @@ GUEST_LIB_OBJS := $(B)/guests/lib/entry.o $(B)/guests/lib/start.o \
 # The 9P file service (docs/msg-9p.md): wire format, service, client.
 GUEST_LIB_OBJS += $(B)/guests/lib/ninep.o $(B)/guests/lib/ninep_serve.o \
 	$(B)/guests/lib/ninep_stream.o $(B)/guests/lib/ninep_client.o
+# The NE2000 driver (docs/remote.md): a real card beside the LAN's shares.
+GUEST_LIB_OBJS += $(B)/guests/lib/ne2k.o
 GUEST_LIB := $(B)/guests/libsv.a
 DEMO_GUESTS := $(patsubst guests/%.c,$(B)/guests/%.elf,$(wildcard guests/*.c))
 TEST_GUESTS := $(patsubst tests/guests/%.c,$(B)/tests/guests/%.elf,$(wildcard tests/guests/*.c))
@@ -307,7 +309,7 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror \
 	-Ikernel -Imm -Ilib -Iinclude -Itests/unit
 UNIT_TESTS := $(B)/unit/test_memmap $(B)/unit/test_frame $(B)/unit/test_multiboot \
 	$(B)/unit/test_cmdline $(B)/unit/test_format $(B)/unit/test_elf $(B)/unit/test_share \
-	$(B)/unit/test_clock $(B)/unit/test_cpufind
+	$(B)/unit/test_clock $(B)/unit/test_cpufind $(B)/unit/test_ne2k_ring
 UNIT_SOURCES := kernel/multiboot.c kernel/cmdline.c kernel/elf.c kernel/cpufind.c \
 	mm/memmap.c mm/frame.c
 $(B)/unit/test_%: tests/unit/test_%.c tests/unit/unit.c tests/unit/unit.h \
@@ -315,6 +317,9 @@ $(B)/unit/test_%: tests/unit/test_%.c tests/unit/unit.c tests/unit/unit.h \
 	@mkdir -p $(dir $@)
 	$(call say,HOSTCC,$@)
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $< tests/unit/unit.c $(UNIT_SOURCES)
+# The NE2000 driver's ring arithmetic (guests/lib/ne2k_ring.h).
+$(B)/unit/test_ne2k_ring: HOST_CFLAGS += -Iguests/lib
+$(B)/unit/test_ne2k_ring: guests/lib/ne2k_ring.h
 # Our vsnprintf, renamed so that it sits beside glibc's and can be compared
 # (not in $(B)/unit: tests/run.py runs every file there).
 $(B)/host/kformat.o: lib/format.c lib/lib.h

@@ -664,17 +664,34 @@ struct sv_share_status {
  * The device's interrupt is delivered as an event on the owner's port,
  * to the owner only; with no owner it is dropped (and counted).
  *
+ * Devices are numbered 0 .. SV_NR_DEVICES - 1; a device that this
+ * machine does not have (the hypervisor's boot log lists what it found)
+ * is SV_ENOENT to every call, as a number past the last is.
+ *
  * The seed's race is real: SV_OP_DEVICE_QUERY may say idle and a
  * following grab still fail with SV_EBUSY, because another domain
  * grabbed in between. The hypervisor runs each hypercall to completion,
  * so there is always exactly one owner or none.
  */
 #define SV_DEV_COM2		0	/* the second serial port, 16550 UART */
-#define SV_NR_DEVICES		1
+#define SV_DEV_NE2000		1	/* an ISA NE2000 Ethernet card (DP8390) */
+#define SV_NR_DEVICES		2
 
 #define SV_COM2_IO_BASE		0x2F8	/* its I/O ports: 0x2F8 .. 0x2FF */
 #define SV_COM2_IO_COUNT	8
 #define SV_COM2_IRQ		3
+
+/* The NE2000 where QEMU's `-device ne2k_isa,iobase=0x300,irq=10` and
+ * Bochs's `ne2k: ioaddr=0x300, irq=10` put it (IRQ 9 is the ACPI SCI on
+ * QEMU's PC). The hypervisor looks for it at boot; on a machine without
+ * it every call on SV_DEV_NE2000 is SV_ENOENT. Its registers are the
+ * DP8390's (guests/lib/ne2k.c drives it); between owners the hypervisor
+ * stops it, aborts any remote DMA and masks its interrupts. It does no
+ * DMA to memory (the host side moves bytes through its data port), so
+ * the I/O bitmap isolates it as it does COM2. */
+#define SV_NE2000_IO_BASE	0x300	/* its I/O ports: 0x300 .. 0x31F */
+#define SV_NE2000_IO_COUNT	0x20
+#define SV_NE2000_IRQ		10
 
 /* shared_info->device[d]: this domain's standing with device d. */
 #define SV_DEVF_OWNER		(1u << 0)	/* we own it: in/out on its ports work */

@@ -41,7 +41,9 @@ struct device {
 	const char *name;
 	uint32_t io_base, io_count;
 	int irq;
+	bool (*probe)(void);		/* is it there? (at boot; NULL: always) */
 	void (*quiesce)(void);		/* make the device quiet between owners */
+	bool present;
 
 	sv_domid_t owner;		/* SV_DOMID_NONE: idle */
 	uint32_t owner_port;
@@ -73,10 +75,46 @@ static void com2_quiesce(void)
 	outb(SV_COM2_IO_BASE + UART_MCR, 0);
 }
 
+/* The NE2000 (a DP8390 with 16 or 32 KiB of packet memory behind a data
+ * port). Between owners: stopped, remote DMA aborted, every interrupt
+ * masked and acknowledged, so its line is low and nothing the last owner
+ * started goes on. */
+#define NE_CR		0x00	/* command: page select, start/stop, remote DMA */
+#define NE_ISR		0x07	/* interrupt status (page 0): write 1s to clear */
+#define NE_IMR		0x0F	/* interrupt mask (page 0, write) */
+#define NE_RESET	0x1F	/* a read, then a write, resets the card */
+#define NE_CR_STOP_NODMA 0x21	/* page 0, stop, abort remote DMA */
+#define NE_ISR_RESET	0x80	/* the card is in reset (stopped) */
+
+static bool ne2000_probe(void)
+{
+	uint16_t base = SV_NE2000_IO_BASE;
+	if (inb(base + NE_CR) == 0xFF)		/* nothing answers: the bus floats */
+		return false;
+	outb(base + NE_RESET, inb(base + NE_RESET));
+	for (uint32_t i = 0; i < 100000; i++)
+		if (inb(base + NE_ISR) & NE_ISR_RESET)
+			return true;
+	return false;
+}
+
+static void ne2000_quiesce(void)
+{
+	uint16_t base = SV_NE2000_IO_BASE;
+	outb(base + NE_CR, NE_CR_STOP_NODMA);
+	outb(base + NE_IMR, 0);
+	outb(base + NE_ISR, 0xFF);
+}
+
 static struct device devices[SV_NR_DEVICES] = {
 	[SV_DEV_COM2] = {
 		.name = "COM2", .io_base = SV_COM2_IO_BASE, .io_count = SV_COM2_IO_COUNT,
 		.irq = SV_COM2_IRQ, .quiesce = com2_quiesce, .owner = SV_DOMID_NONE,
+	},
+	[SV_DEV_NE2000] = {
+		.name = "NE2000", .io_base = SV_NE2000_IO_BASE, .io_count = SV_NE2000_IO_COUNT,
+		.irq = SV_NE2000_IRQ, .probe = ne2000_probe, .quiesce = ne2000_quiesce,
+		.owner = SV_DOMID_NONE,
 	},
 };
 
@@ -84,9 +122,10 @@ static struct device devices[SV_NR_DEVICES] = {
 #define COM1_IO_BASE	0x3F8
 #define COM1_IO_COUNT	8
 
+/* Device dev, if this machine has it. */
 static struct device *device_get(uint32_t dev)
 {
-	return dev < SV_NR_DEVICES ? &devices[dev] : NULL;
+	return dev < SV_NR_DEVICES && devices[dev].present ? &devices[dev] : NULL;
 }
 
 static void set_flags(uint32_t dev, sv_domid_t dom, uint32_t flags)
@@ -340,6 +379,12 @@ void device_init(uint32_t slice_ms, uint32_t grace_ms)
 		struct device *v = &devices[i];
 		v->slice_ms = slice_ms;
 		v->grace_ms = grace_ms;
+		v->present = !v->probe || v->probe();
+		if (!v->present) {
+			printk("device %u: %s, ports %#x-%#x, IRQ %d: not on this machine\n", i,
+			       v->name, v->io_base, v->io_base + v->io_count - 1, v->irq);
+			continue;
+		}
 		v->quiesce();
 		irq_register(v->irq, device_interrupt);
 		printk("device %u: %s, ports %#x-%#x, IRQ %d; slice %u ms, grace %u ms\n", i,
@@ -488,7 +533,7 @@ void device_describe_port(const struct domain *d, uint32_t port, char *buf, size
 	}
 	for (uint32_t i = 0; i < SV_NR_DEVICES; i++) {
 		const struct device *v = &devices[i];
-		if (port >= v->io_base && port < v->io_base + v->io_count) {
+		if (v->present && port >= v->io_base && port < v->io_base + v->io_count) {
 			snprintf(buf, size, "%s, which it does not own%s", v->name,
 				 v->owner == d->id ? " (yet it does: a bug)" : "");
 			return;
@@ -523,6 +568,8 @@ void device_report(void)
 {
 	for (uint32_t i = 0; i < SV_NR_DEVICES; i++) {
 		const struct device *v = &devices[i];
+		if (!v->present)
+			continue;
 		printk("device: %s: %u grants, %u revoked, %u interrupts to owners, %u dropped, "
 		       "max wait %llu ms\n", v->name, v->grants, v->revoked, v->irqs_delivered,
 		       v->irqs_dropped, (unsigned long long)(v->max_wait_ns / MS));

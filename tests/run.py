@@ -168,6 +168,15 @@ def free_tcp_port():
         return s.getsockname()[1]
 
 
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+NIC_MAC = "52:54:00:12:34:56"   # the NE2000's address in tests with a NIC
+
+
 def boot_qemu(test, workdir, iso, cpus=1):
     """Returns (COM1 text, errors, COM2 text, COM2 peer's result)."""
     log = os.path.join(workdir, "qemu-com1.log")
@@ -185,6 +194,10 @@ def boot_qemu(test, workdir, iso, cpus=1):
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-smp", str(cpus)]
     if test.qemu_cpu:
         cmd += ["-cpu", test.qemu_cpu]
+    if test.nic == "loop":  # an NE2000 whose wire is a UDP socket that sends to itself
+        port = free_udp_port()
+        cmd += ["-netdev", "socket,id=n0,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d" % (port, port),
+                "-device", "ne2k_isa,netdev=n0,iobase=0x300,irq=10,mac=%s" % NIC_MAC]
     if test.direct:     # QEMU's own Multiboot loader instead of GRUB
         cmd += ["-kernel", HV, "-append", test.hv_args]
         # -initrd separates modules with commas; ",," is a literal comma.

@@ -36,7 +36,10 @@
 #define FIRST_DOMID	1				/* role=first is module 1 */
 #define LONG_SLICE_MS	SV_DEV_SLICE_MAX_MS		/* domain 0 holds COM2 this long */
 
-static const uint32_t bad_devices[] = { 1, SV_NR_DEVICES, 0x80000000u, 0xFFFFFFFFu };
+/* SV_DEV_NE2000 is a number the header names, but this test's machine
+ * has no NE2000: to every call it is as absent as the numbers past the
+ * last device. */
+static const uint32_t bad_devices[] = { SV_DEV_NE2000, SV_NR_DEVICES, 0x80000000u, 0xFFFFFFFFu };
 #define NBAD_DEV (sizeof(bad_devices) / sizeof(bad_devices[0]))
 
 /* The whole status; its return value must be the state it reports. */
