@@ -108,7 +108,10 @@ void lapic_timer_arm(uint64_t ns)
 {
 	if (ns > ARM_MAX_NS)
 		ns = ARM_MAX_NS;
-	uint64_t count = ns * timer_hz / 1000000000ull + 1;
+	/* A little long (1/32 more): a timer that ran even slightly faster
+	 * than we measured would fire before the deadline, and again for the
+	 * remainder, and again; late by 3% at most, it fires once. */
+	uint64_t count = (ns + ns / 32) * timer_hz / 1000000000ull + 1;
 	if (count > 0xFFFFFFFFu)
 		count = 0xFFFFFFFFu;	/* a bus clock above 1 GHz: it fires early, and is armed again */
 	reg_write(LAPIC_LVT_TIMER, T_LAPIC_TIMER);

@@ -2786,3 +2786,92 @@ TESTS += [
                 check_exited(0, "hello")),
          modules=[Module("name=hello lines=1", elf="hello")]),
 ]
+
+
+# ---------------------------------------------------------------------
+# Several machines on one wire (docs/remote.md): each a QEMU with an
+# NE2000 joined to tests/wirehub.py, booted directly with its modules;
+# tests/run.py's NetRun runs them all at once.
+
+class Machine(Test):
+    """One machine of a Network: its modules, its own checks (run on its
+    console like a Test's), its CPUs."""
+
+    def __init__(self, modules, check=None, hv_args="", cpus=1, expect_status=EXIT_OK,
+                 mem_mb=32):
+        super().__init__("machine", check or (lambda ctx: []), hv_args=hv_args,
+                         modules=modules, mem_mb=mem_mb, expect_status=expect_status,
+                         emulators=(), smp_too=False)
+        self.cpus = cpus
+
+
+class Network:
+    """Machines on one wire. check(ctxs, hub): one Context per machine
+    (in order) and the hub (its frame counts). stop_when: [(machine,
+    pattern)]: once the pattern shows on that machine's console, its QEMU
+    is killed and its cable cut, mid-run: it stops dead."""
+
+    def __init__(self, name, machines, check, stop_when=(), timeout=30):
+        self.name, self.machines, self.check = name, list(machines), check
+        self.stop_when, self.timeout = list(stop_when), timeout
+
+
+NETWORKS = []
+
+
+def remote_lan_machine(number, stations, bridge_args=""):
+    """A machine's modules: lanctl, its stations [(name, elf, args)], and
+    its bridge (the last module), machine=number."""
+    names = [n for n, _, _ in stations] + ["bridge%d" % number]
+    return ([Module("name=lanctl lan=%s" % ",".join(names), elf="lanctl")] +
+            [Module("name=%s lan=32 %s" % (n, a), elf=e) for n, e, a in stations] +
+            [Module("name=bridge%d lan=32 machine=%d %s" % (number, number, bridge_args),
+                    elf="bridge")])
+
+
+def bridge_counts(ctx, what):
+    """The numbers on the bridge's summary line that starts with what
+    ("dropped from the wire", "lost", "injected"), or None."""
+    m = re.search(r"^\[bridge\d\] %s: (.*)$" % what, ctx.log, re.M)
+    return [int(x) for x in re.findall(r"(\d+)", m.group(1))] if m else None
+
+
+def check_bridge_clean(ctx):
+    """The bridge dropped nothing from the wire and lost no LAN frame."""
+    errors = []
+    for what in ("dropped from the wire", "lost"):
+        counts = bridge_counts(ctx, what)
+        expect(counts is not None and not any(counts),
+               "the bridge's '%s' is not all zero: %s" % (what, counts), errors)
+    return errors
+
+
+REMOTE_COUNT = 300
+
+
+def check_remote_ping(ctxs, hub):
+    errors = []
+    a, b = ctxs
+    expect(a.search(r"^\[ping\] summary: sent %d, received %d, bad 0, dropped 0, lost 0"
+                    % (REMOTE_COUNT, REMOTE_COUNT)),
+           "ping on machine 0 did not get all %d frames back" % REMOTE_COUNT, errors)
+    expect(b.search(r"^\[pong\] summary: received %d, echoed %d, bad checksums 0, "
+                    r"out of order 0" % (REMOTE_COUNT, REMOTE_COUNT)),
+           "pong on machine 1 did not echo %d frames" % REMOTE_COUNT, errors)
+    expect(a.search(r"^\[ping\] lan: station (\d+) \(pong\) is up, on another machine "
+                    r"\(via bridge1\)$"), "ping did not see pong as a remote station", errors)
+    expect(all(hub.frames), "a machine sent nothing on the wire: %s" % hub.frames, errors)
+    return errors
+
+
+# ping on machine 0 and pong on machine 1, by name, through both bridges
+# and the wire; every frame size the LAN carries (1 to 4080 bytes of
+# data: up to three fragments on the wire).
+NETWORKS += [
+    Network("remote-ping",
+            [Machine(remote_lan_machine(1, [("ping", "ping", "peer=pong count=%d" % REMOTE_COUNT)]),
+                     all_of(check_exited(1, "ping"), check_bridge_clean)),
+             Machine(remote_lan_machine(2, [("pong", "pong", "")]),
+                     all_of(check_exited(1, "pong"), check_bridge_clean))],
+            check_remote_ping),
+]

@@ -45,6 +45,7 @@ LOGS = os.path.join(BUILD, "test-logs")
 sys.path.insert(0, os.path.join(TOP, "tests"))
 
 import boot_tests  # noqa: E402  (the test definitions)
+import wirehub  # noqa: E402  (the wire between machines)
 import gdb_session  # noqa: E402  (gdb attached to a halted QEMU)
 
 QEMU_TIMEOUT = 60    # seconds: a backstop; every boot powers off by itself
@@ -322,6 +323,93 @@ def run_one(run, workroot):
     return run
 
 
+class NetRun:
+    """One run of a network test (boot_tests.Network): its machines, each
+    a QEMU, on one wire (tests/wirehub.py), all at once."""
+
+    def __init__(self, net):
+        self.test = net
+        self.name = "%s [qemu x%d]" % (net.name, len(net.machines))
+        self.errors = []
+        self.log = ""
+        self.seconds = 0.0
+
+
+def machine_mac(i):
+    return "52:54:00:00:00:%02x" % (i + 1)
+
+
+def run_net(run, workroot):
+    """Boot every machine of run.test on a fresh hub; act on its events
+    (a line on a machine's console that stops that machine dead); check
+    each machine's own expectations, then the test's."""
+    net = run.test
+    start = time.time()
+    hub = wirehub.WireHub(len(net.machines))
+    workdir = tempfile.mkdtemp(prefix=re.sub(r"\W", "_", run.name) + ".", dir=workroot)
+    procs, logs = [], []
+    try:
+        hub.start()
+        for i, m in enumerate(net.machines):
+            mdir = os.path.join(workdir, "m%d" % i)
+            os.makedirs(mdir)
+            log = os.path.join(mdir, "com1.log")
+            mods = ",".join(("%s %s" % (p, a)).replace(",", ",,")
+                            for p, a in m.module_files(mdir))
+            cmd = ["qemu-system-i386", "-accel", "tcg", "-m", "%dM" % m.mem_mb,
+                   "-display", "none", "-serial", "file:" + log, "-no-reboot",
+                   "-monitor", "none", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                   "-smp", str(m.cpus), "-kernel", HV, "-append", m.hv_args,
+                   "-initrd", mods] + hub.netdev_args(i, machine_mac(i))
+            procs.append(subprocess.Popen(cmd, cwd=mdir, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.PIPE))
+            logs.append(log)
+        stopped = set()
+        deadline = time.time() + net.timeout
+        while time.time() < deadline and any(p.poll() is None for p in procs):
+            for i, pattern in net.stop_when:
+                if i not in stopped and re.search(pattern, read_log(logs[i]), re.M):
+                    procs[i].kill()         # stops dead: no goodbye on the wire
+                    hub.cut_off(i)
+                    stopped.add(i)
+            time.sleep(0.05)
+        for i, p in enumerate(procs):
+            if p.poll() is None:
+                p.kill()
+                if i not in stopped:
+                    run.errors.append("machine %d timed out after %d s" % (i, net.timeout))
+            p.wait()
+        ctxs = []
+        for i, (m, p) in enumerate(zip(net.machines, procs)):
+            text = read_log(logs[i])
+            run.log += "==== machine %d ====\n%s" % (i, text)
+            ctx = boot_tests.Context(text, "qemu", m.mem_mb, workdir, HV, cpus=m.cpus)
+            ctxs.append(ctx)
+            if i in stopped:
+                continue
+            status = exit_status(text)
+            if status != m.expect_status:
+                run.errors.append("machine %d: exit status %s, expected %d"
+                                  % (i, status, m.expect_status))
+            leak = re.search(r"^frames: (\d+) free after all domains ended, (\d+) before",
+                             text, re.M)
+            if not leak or leak.group(1) != leak.group(2):
+                run.errors.append("machine %d: frames leaked or not counted: %s"
+                                  % (i, leak and leak.group(0)))
+            run.errors += ["machine %d: %s" % (i, e) for e in (m.check(ctx) or [])]
+        run.errors += net.check(ctxs, hub) or []
+    except Exception as e:  # a harness bug must still give a verdict
+        run.errors.append("harness error: %r" % e)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+        hub.stop()
+    run.seconds = time.time() - start
+    shutil.rmtree(workdir, ignore_errors=True)
+    return run
+
+
 def save_log(run, keep_all):
     if run.errors or keep_all:
         os.makedirs(LOGS, exist_ok=True)
@@ -432,6 +520,8 @@ def main():
              and args.emulator in (None, "qemu") and not args.no_smp]
     runs += [Run(t, e, n) for t in tests for e, n in t.extra_cpus
              if not args.emulator or e == args.emulator]
+    if not args.long and args.emulator in (None, "qemu"):
+        runs += [NetRun(n) for n in boot_tests.NETWORKS if args.pattern in n.name]
     if args.list:
         for r in runs:
             print(r.name)
@@ -451,9 +541,10 @@ def main():
         shutil.rmtree(LOGS)
     workroot = tempfile.mkdtemp(prefix="sv-tests.")
     # Bochs runs are the slowest: start them first so they overlap the rest.
-    runs.sort(key=lambda r: r.emulator != "bochs")
+    runs.sort(key=lambda r: getattr(r, "emulator", "qemu") != "bochs")
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(run_one, r, workroot) for r in runs]
+        futures = [pool.submit(run_net if isinstance(r, NetRun) else run_one, r, workroot)
+                   for r in runs]
         for future in concurrent.futures.as_completed(futures):
             run = future.result()
             path = save_log(run, args.keep_logs)

@@ -22,7 +22,10 @@ struct station {
 struct lan_control {
 	uint32_t doorbells[2];		/* offsets 0 and 4: watched, never written */
 	struct station station[SV_SHARE_MAX_PEERS];
+	volatile uint32_t bridge;	/* 1 + the bridge's peer id; 0: no bridge */
+	struct station remote[LAN_MAX_REMOTE];	/* written by the bridge */
 };
+_Static_assert(sizeof(struct lan_control) <= 4096, "the control area is one page");
 
 struct lan_stats lan_stats;
 
@@ -30,6 +33,8 @@ static sv_share_t lan_share = -1;
 static uint32_t self;
 static struct lan_control *ctl;
 static bool known[SV_SHARE_MAX_PEERS];		/* stations we consider up */
+static bool known_remote[LAN_MAX_REMOTE];	/* ... and those on other machines */
+static uint32_t bridge_peer = SV_SHARE_MAX_PEERS;	/* the bridge's id, if up */
 static uint32_t leave_counter, join_counter;	/* watch counters: 0 = rang */
 static volatile bool lan_event_seen;
 static void (*other_handler)(uint32_t port);
@@ -87,6 +92,28 @@ static void rescan(void)
 			       ctl->station[p].name);
 		known[p] = up;
 	}
+	/* The bridge's stations are up while it is (a bridge that died
+	 * takes the other machines with it) and it lists them. */
+	uint32_t b = ctl->bridge;
+	bridge_peer = b >= 1 && b <= SV_SHARE_MAX_PEERS && (known[b - 1] || b - 1 == self) ?
+		      b - 1 : SV_SHARE_MAX_PEERS;
+	for (uint32_t i = 0; i < LAN_MAX_REMOTE; i++) {
+		bool up = bridge_peer < SV_SHARE_MAX_PEERS && ctl->remote[i].up;
+		if (up && !known_remote[i])
+			printf("lan: station %u (%.15s) is up, on another machine (via %s)\n",
+			       LAN_REMOTE_BASE + i, ctl->remote[i].name, ctl->station[bridge_peer].name);
+		else if (!up && known_remote[i])
+			printf("lan: station %u (%.15s) left; no more frames for it\n",
+			       LAN_REMOTE_BASE + i, ctl->remote[i].name);
+		known_remote[i] = up;
+	}
+}
+
+/* Is id a remote station's, and that station up? */
+static bool remote_up(uint32_t id)
+{
+	return id >= LAN_REMOTE_BASE && id < LAN_REMOTE_BASE + LAN_MAX_REMOTE &&
+	       known_remote[id - LAN_REMOTE_BASE];
 }
 
 /* Did a doorbell ring? Re-arm it first, then look: a ring that comes
@@ -148,12 +175,16 @@ void lan_detach(void)
 bool lan_up(uint32_t peer)
 {
 	check_doorbells();
-	return peer < SV_SHARE_MAX_PEERS && known[peer];
+	return (peer < SV_SHARE_MAX_PEERS && known[peer]) || remote_up(peer);
 }
 
 const char *lan_name(uint32_t peer)
 {
-	return peer < SV_SHARE_MAX_PEERS ? ctl->station[peer].name : "?";
+	if (peer < SV_SHARE_MAX_PEERS)
+		return ctl->station[peer].name;
+	if (peer >= LAN_REMOTE_BASE && peer < LAN_REMOTE_BASE + LAN_MAX_REMOTE)
+		return ctl->remote[peer - LAN_REMOTE_BASE].name;
+	return "?";
 }
 
 int lan_find(const char *name)
@@ -162,14 +193,21 @@ int lan_find(const char *name)
 	for (uint32_t p = 0; p < SV_SHARE_MAX_PEERS; p++)
 		if (known[p] && strncmp(ctl->station[p].name, name, SV_NAME_MAX) == 0)
 			return (int)p;
+	for (uint32_t i = 0; i < LAN_MAX_REMOTE; i++)	/* on another machine */
+		if (known_remote[i] && strncmp(ctl->remote[i].name, name, SV_NAME_MAX - 1) == 0)
+			return (int)(LAN_REMOTE_BASE + i);
 	return -1;
 }
 
-/* One frame to one station: the header and the payload go as two sg
- * entries, so the payload is copied once, by the hypervisor. */
-static int32_t send_one(uint32_t dst, uint32_t wire_dst, const void *data, uint32_t len)
+/* One frame to one station, dst: the header and the payload go as two sg
+ * entries, so the payload is copied once, by the hypervisor. src is us
+ * (or, from the bridge, the remote station it speaks for); wire_dst what
+ * the header says the frame is for (dst, broadcast, or a remote station
+ * the bridge at dst is to carry it to). */
+static int32_t send_one(uint32_t dst, uint32_t src, uint32_t wire_dst, const void *data,
+			uint32_t len)
 {
-	struct lan_hdr hdr = { (uint8_t)self, (uint8_t)wire_dst, (uint16_t)len };
+	struct lan_hdr hdr = { (uint8_t)src, (uint8_t)wire_dst, (uint16_t)len };
 	struct sv_sg sg[2] = { { (uint32_t)&hdr, sizeof(hdr) }, { (uint32_t)data, len } };
 	int32_t rc = sv_sg_xfer(lan_share, SV_XFER_SEND, dst, sg, len ? 2 : 1);
 	if (rc == SV_EAGAIN)
@@ -186,12 +224,14 @@ int32_t lan_send(uint32_t dst, const void *data, uint32_t len)
 	if (len > LAN_MAX_PAYLOAD)
 		return SV_EINVAL;
 	check_doorbells();
+	if (remote_up(dst))		/* through the bridge, addressed to dst */
+		return send_one(bridge_peer, self, dst, data, len);
 	if (dst != LAN_BROADCAST)
-		return dst < SV_SHARE_MAX_PEERS && known[dst] ? send_one(dst, dst, data, len)
+		return dst < SV_SHARE_MAX_PEERS && known[dst] ? send_one(dst, self, dst, data, len)
 							      : SV_ENOENT;
 	for (uint32_t p = 0; p < SV_SHARE_MAX_PEERS; p++)
 		if (known[p])
-			send_one(p, LAN_BROADCAST, data, len);
+			send_one(p, self, LAN_BROADCAST, data, len);
 	return (int32_t)len;
 }
 
@@ -208,7 +248,11 @@ static bool rx_ready(void)
 	return rx_posted && rx_len[rx_ring[rx_head]] != 0;
 }
 
-int32_t lan_recv(uint32_t *src, void *buf, uint32_t max)
+/* The next frame: its payload into buf, *src, and *dst. A header that
+ * does not add up, or names a sender that is not up, is counted bad. For
+ * a station, only frames for it (or broadcast); for the bridge (any_dst),
+ * frames for remote stations too. */
+static int32_t receive(uint32_t *src, uint32_t *dst, void *buf, uint32_t max, bool any_dst)
 {
 	check_doorbells();
 	while (rx_ready()) {
@@ -219,11 +263,13 @@ int32_t lan_recv(uint32_t *src, void *buf, uint32_t max)
 		rx_posted--;
 
 		bool sane = n >= sizeof(*h) && h->len == n - sizeof(*h) &&
-			    h->src < SV_SHARE_MAX_PEERS &&
-			    (h->dst == self || h->dst == LAN_BROADCAST);
+			    (h->src < SV_SHARE_MAX_PEERS || remote_up(h->src)) &&
+			    (h->dst == self || h->dst == LAN_BROADCAST ||
+			     (any_dst && remote_up(h->dst)));
 		uint32_t len = sane ? h->len : 0;
 		if (sane) {
 			*src = h->src;
+			*dst = h->dst;
 			memcpy(buf, h + 1, len < max ? len : max);
 			lan_stats.received++;
 		} else {
@@ -237,6 +283,58 @@ int32_t lan_recv(uint32_t *src, void *buf, uint32_t max)
 			return (int32_t)len;
 	}
 	return 0;
+}
+
+int32_t lan_recv(uint32_t *src, void *buf, uint32_t max)
+{
+	uint32_t dst;
+	return receive(src, &dst, buf, max, false);
+}
+
+/* ---- the bridge's side */
+
+int32_t lan_attach_bridge(sv_share_t share, const char *name, void (*other_events)(uint32_t))
+{
+	int32_t peer = lan_attach(share, name, other_events);
+	if (peer >= 0) {
+		for (uint32_t i = 0; i < LAN_MAX_REMOTE; i++)
+			ctl->remote[i].up = 0;	/* a dead bridge's may be left */
+		ctl->bridge = (uint32_t)peer + 1;
+		sv_trigger(share, LAN_OFF_JOIN);
+	}
+	return peer;
+}
+
+void lan_bridge_set_remote(uint32_t i, const char *name, bool up)
+{
+	if (i >= LAN_MAX_REMOTE)
+		return;
+	struct station *r = &ctl->remote[i];
+	if (up) {
+		r->up = 0;
+		__asm__ volatile("" ::: "memory");
+		memset(r->name, 0, sizeof(r->name));
+		memcpy(r->name, name, strnlen(name, sizeof(r->name) - 1));
+		__asm__ volatile("" ::: "memory");	/* the name before "up" */
+	}
+	r->up = up;
+	sv_trigger(lan_share, up ? LAN_OFF_JOIN : LAN_OFF_LEAVE);
+	rescan();
+}
+
+int32_t lan_bridge_recv(uint32_t *src, uint32_t *dst, void *buf, uint32_t max)
+{
+	return receive(src, dst, buf, max, true);
+}
+
+int32_t lan_bridge_send(uint32_t dst, uint32_t as_src, const void *data, uint32_t len)
+{
+	if (len > LAN_MAX_PAYLOAD)
+		return SV_EINVAL;
+	check_doorbells();
+	if (!remote_up(as_src) || dst >= SV_SHARE_MAX_PEERS || !known[dst])
+		return SV_ENOENT;
+	return send_one(dst, as_src, dst, data, len);
 }
 
 void lan_rx_pause(bool paused)

@@ -17,6 +17,13 @@
  *
  * One LAN per guest; the driver owns the guest's event handler (other
  * ports go to the handler given to lan_attach).
+ *
+ * Stations on other machines (docs/remote.md): a bridge domain
+ * (guests/bridge.c) is a station here and owns the machine's NIC. It
+ * lists the stations it hears of on the wire in the control area, and
+ * they appear to every driver as stations with ids from LAN_REMOTE_BASE,
+ * found by name and sent to like any other: a frame for one goes to the
+ * bridge, which carries it across. The API below does not change.
  */
 #ifndef SV_LAN_H
 #define SV_LAN_H
@@ -29,6 +36,8 @@
 #define LAN_RX_BUFFERS	8	/* receive buffers kept registered */
 #define LAN_BROADCAST	0xFF	/* dst: every other station */
 #define LAN_PORT	(SV_PORT_FIRST_FREE + 1)	/* the event port the driver binds */
+#define LAN_REMOTE_BASE	16	/* station ids on other machines: 16 .. 16 + LAN_MAX_REMOTE - 1 */
+#define LAN_MAX_REMOTE	32
 
 /* Every frame starts with this header (the driver fills it in). */
 struct lan_hdr {
@@ -76,5 +85,22 @@ void lan_rx_pause(bool paused);
 void lan_wait(void);
 
 extern struct lan_stats lan_stats;
+
+/*
+ * For the bridge only (guests/bridge.c): the one station that carries
+ * frames to and from other machines.
+ */
+/* lan_attach, and say in the control area that we are the bridge. */
+int32_t lan_attach_bridge(sv_share_t share, const char *name, void (*other_events)(uint32_t));
+/* Remote station slot i (0 .. LAN_MAX_REMOTE - 1): up as name, or gone.
+ * The other drivers hear of it by the join or leave doorbell. */
+void lan_bridge_set_remote(uint32_t i, const char *name, bool up);
+/* The next frame for anyone (a remote station, or broadcast): its
+ * payload, *src (a local station) and *dst (LAN_REMOTE_BASE + i, or
+ * LAN_BROADCAST); 0 if none. */
+int32_t lan_bridge_recv(uint32_t *src, uint32_t *dst, void *buf, uint32_t max);
+/* A frame from remote station as_src (LAN_REMOTE_BASE + i) to local
+ * station dst. Returns len, or lan_send's errors. */
+int32_t lan_bridge_send(uint32_t dst, uint32_t as_src, const void *data, uint32_t len);
 
 #endif /* SV_LAN_H */
