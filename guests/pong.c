@@ -74,10 +74,10 @@ int main(const struct sv_start_info *si)
 		}
 		if (len < 12 || m.size != (uint32_t)len - 12 || checksum(m.data, m.size) != m.sum)
 			bad++;
-		if (pause_at && m.seq > expected)
-			never_arrived += m.seq - expected;	/* the sender dropped them */
+		if (m.seq > expected)
+			never_arrived += m.seq - expected;	/* dropped or lost on the way */
 		else if (m.seq != expected)
-			out_of_order++;
+			out_of_order++;			/* went back, or came twice */
 		expected = m.seq + 1;
 		lan_send_retry(src, &m, (uint32_t)len, 1000);
 
@@ -99,7 +99,7 @@ int main(const struct sv_start_info *si)
 	}
 	printf("summary: received %u, echoed %u, bad checksums %u, out of order %u\n",
 	       received, lan_stats.sent, bad, out_of_order);
-	if (pause_at)
+	if (pause_at || never_arrived)
 		printf("frames that never arrived (gaps in the sequence): %u\n", never_arrived);
 	lan_detach();
 	return bad == 0 && out_of_order == 0 && received > 0 ? 0 : 1;

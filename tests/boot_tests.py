@@ -2807,13 +2807,15 @@ class Machine(Test):
 
 class Network:
     """Machines on one wire. check(ctxs, hub): one Context per machine
-    (in order) and the hub (its frame counts). stop_when: [(machine,
-    pattern)]: once the pattern shows on that machine's console, its QEMU
-    is killed and its cable cut, mid-run: it stops dead."""
+    (in order) and the hub (its frame counts). Events, each once, when a
+    pattern shows on a machine's console: stop_when [(watched, pattern,
+    victim)] kills the victim's QEMU and cuts its cable, mid-run: it stops
+    dead; inject [(watched, pattern, frames)] has the hub send the frames
+    [(machine or None for all, bytes)], a hostile station on the wire."""
 
-    def __init__(self, name, machines, check, stop_when=(), timeout=30):
+    def __init__(self, name, machines, check, stop_when=(), inject=(), timeout=60):
         self.name, self.machines, self.check = name, list(machines), check
-        self.stop_when, self.timeout = list(stop_when), timeout
+        self.stop_when, self.inject, self.timeout = list(stop_when), list(inject), timeout
 
 
 NETWORKS = []
@@ -2874,4 +2876,195 @@ NETWORKS += [
              Machine(remote_lan_machine(2, [("pong", "pong", "")]),
                      all_of(check_exited(1, "pong"), check_bridge_clean))],
             check_remote_ping),
+]
+
+
+# Three machines, a station on each (lanmesh a, b and c): every station
+# sends a unicast to each of the others and a broadcast, across the wire;
+# each checks what it got (the sender's id is the one its driver knows
+# the remote station by). Every frame on the hub reaches all three
+# machines: the NE2000's address filter keeps what is not theirs out.
+NETWORKS += [
+    Network("remote-mesh",
+            [Machine(remote_lan_machine(i + 1, [(n, "lanmesh", "")]),
+                     all_of(check_verdict(n, "lanmesh"), check_exited(1, n), check_bridge_clean))
+             for i, n in enumerate(LAN_MESH)],
+            lambda ctxs, hub: [] if all(hub.frames) else ["a machine sent nothing"]),
+]
+
+
+# ---- frames for the wire, built here as a hostile station would
+# (guests/lib/bridge_wire.h is the format).
+import struct  # noqa: E402
+import zlib  # noqa: E402
+
+BRIDGE_HDR = "<2sBBIIHHHH16s16sI"      # struct bridge_hdr, 56 bytes
+BRIDGE_ETHERTYPE = 0x88B5
+BROADCAST_MAC = b"\xff" * 6
+HOSTILE_MAC = bytes.fromhex("020000000099")
+
+
+def machine_mac_bytes(i):
+    return bytes.fromhex("5254000000%02x" % (i + 1))
+
+
+def wire_frame(kind, machine, payload=b"", src="", dst="", msg=0, frag=0, total=None,
+               length=None, crc_delta=0, magic=b"SV", version=1, to=BROADCAST_MAC,
+               ethertype=BRIDGE_ETHERTYPE):
+    """A bridge frame; the keyword arguments make it wrong in one way."""
+    total = len(payload) if total is None else total
+    length = len(payload) if length is None else length
+    fields = [magic, version, kind, machine, 0, length, msg, frag, total,
+              src.encode(), dst.encode()]
+    crc = zlib.crc32(struct.pack(BRIDGE_HDR, *fields, 0) + payload)
+    hdr = struct.pack(BRIDGE_HDR, *fields, (crc + crc_delta) & 0xFFFFFFFF)
+    return to + HOSTILE_MAC + struct.pack(">H", ethertype) + hdr + payload
+
+
+def names_payload(*names):
+    return b"".join(n.encode().ljust(16, b"\0") for n in names)
+
+
+def hostile_wire_frames():
+    """[(machine or None, frame)]: what a hostile station on the wire
+    sends, and which counter of each bridge's must go up for it."""
+    H, D = 1, 2
+    good = dict(kind=D, machine=9, payload=b"x" * 10, src="mallory", dst="pong")
+    everyone = [
+        wire_frame(**dict(good, ethertype=0x0800)),             # not ours: IPv4
+        (BROADCAST_MAC + HOSTILE_MAC + b"\x88\xb5").ljust(60, b"\0"),  # too short for our header
+        wire_frame(**dict(good, magic=b"XX")),                  # malformed: magic
+        wire_frame(**dict(good, version=2)),                    # malformed: version
+        wire_frame(**dict(good, kind=7)),                       # malformed: kind
+        wire_frame(**dict(good, length=1400)),                  # malformed: len past the frame
+        wire_frame(**dict(good, frag=5, total=12)),             # malformed: past its total
+        wire_frame(H, 9, b"ghost\0junk".ljust(16, b"\0")),      # malformed: bytes after the NUL
+        wire_frame(**dict(good, machine=0)),                    # malformed: machine 0
+        wire_frame(**dict(good, crc_delta=1)),                  # damaged: CRC
+        wire_frame(H, 9, names_payload("ghost")),               # fine: a station to learn
+    ]
+    # Longer than Ethernet allows: QEMU's card stores them in its ring all
+    # the same; the NE2000 driver steps over them (its 'skipped').
+    oversized = [wire_frame(**dict(good, payload=b"o" * n, total=n)) for n in (1600, 4000)]
+    return ([(None, f) for f in everyone + oversized] +
+            [(0, wire_frame(H, 1, names_payload())),            # our own machine number
+             (0, wire_frame(D, 9, b"hi", src="ping", dst="pong")),   # claims our station
+             (0, wire_frame(H, 9, names_payload("ping", "ghost"))),  # ... in a HELLO
+             (1, wire_frame(H, 2, names_payload())),
+             (1, wire_frame(D, 9, b"hi", src="pong", dst="ping"))])
+
+
+# (not ours, malformed, bad CRC, from us, spoofed, no room) per machine.
+HOSTILE_EXPECTED = ([2, 7, 1, 1, 2, 0], [2, 7, 1, 1, 1, 0])
+
+
+def check_remote_hostile(ctxs, hub):
+    errors = check_remote_ping(ctxs, hub)
+    for i, ctx in enumerate(ctxs):
+        got = bridge_counts(ctx, "dropped from the wire")
+        expect(got == HOSTILE_EXPECTED[i], "machine %d's bridge dropped %s, expected %s "
+               "(not ours, malformed, bad CRC, from us, spoofed, no room)"
+               % (i, got, HOSTILE_EXPECTED[i]), errors)
+        expect(ctx.search(r"^\[bridge\d\] machine 9 is gone: no HELLO for \d+ ms$"),
+               "machine %d did not forget the hostile machine 9" % i, errors)
+        expect(ctx.search(r"^\[(ping|pong)\] lan: station \d+ \(ghost\) is up, on another "
+                          r"machine"), "machine %d's station did not see ghost come" % i, errors)
+        expect(not ctx.search(r"mallory"), "machine %d heard of mallory" % i, errors)
+        expect(ctx.search(r"^\[bridge\d\] nic: .*, 2 skipped, 0 bad headers"),
+               "machine %d's NE2000 driver did not step over the two oversized frames" % i,
+               errors)
+    return errors
+
+
+# ping and pong across machines while a hostile station on the wire sends
+# every kind of bad frame: each is dropped and counted by the bridge, for
+# the reason it is bad, never delivered; the exchange is untouched; a
+# station it announces properly comes and, once it falls silent, goes.
+NETWORKS += [
+    Network("remote-hostile",
+            [Machine(remote_lan_machine(1, [("ping", "ping", "peer=pong count=%d" % REMOTE_COUNT)]),
+                     check_exited(1, "ping")),
+             Machine(remote_lan_machine(2, [("pong", "pong", "")]), check_exited(1, "pong"))],
+            check_remote_hostile,
+            inject=[(0, r"^\[ping\] sending ", hostile_wire_frames())]),
+]
+
+
+# Machine 1 (pong's) stops dead while ping on machine 0 is mid-exchange:
+# no goodbye, its cable cut. Machine 0's bridge forgets it once no HELLO
+# has come for dead_ms (300 ms; HELLOs every 50 ms), pong leaves machine
+# 0's LAN, ping stops waiting and says so; nothing hangs, no frame leaks
+# (the harness counts machine 0's frames).
+KILL_COUNT = 3000
+DEAD_MS, HELLO_MS = 300, 50
+
+
+def check_remote_killed(ctxs, hub):
+    a = ctxs[0]
+    errors = []
+    m = a.search(r"^\[bridge1\] machine 2 is gone: no HELLO for (\d+) ms$")
+    expect(m and DEAD_MS <= int(m.group(1)) <= DEAD_MS + HELLO_MS + 150,
+           "machine 0 did not forget machine 2 within %d ms of its last HELLO: %s"
+           % (DEAD_MS + HELLO_MS + 150, m and m.group(0)), errors)
+    expect(a.search(r"^\[bridge1\] lan: station \d+ \(pong\) left; no more frames for it$"),
+           "pong did not leave machine 0's LAN", errors)
+    m = a.search(r"^\[ping\] peer left early: pong left after (\d+) of %d frames came back"
+                 % KILL_COUNT)
+    expect(m and 500 <= int(m.group(1)) < KILL_COUNT,
+           "ping did not report pong gone mid-exchange: %s" % (m and m.group(0)), errors)
+    return errors
+
+
+NETWORKS += [
+    Network("remote-machine-killed",
+            [Machine(remote_lan_machine(1, [("ping", "ping", "peer=pong count=%d" % KILL_COUNT)]),
+                     all_of(check_exited(1, "ping", status=2), check_exited(2, "bridge1"),
+                            check_exited(0, "lanctl")),
+                     expect_status=EXIT_FAILED),
+             Machine(remote_lan_machine(2, [("pong", "pong", "")]))],
+            check_remote_killed,
+            stop_when=[(0, r"^\[ping\] 500 frames echoed$", 1)]),
+]
+
+
+# A lossy, damaging wire: each bridge drops 3% of the DATA frames it
+# sends and flips a byte in another 3% (after the CRC). The LAN reports
+# the losses (ping counts each frame whose reply never came, after
+# 100 ms, and goes on; pong counts the gaps in what reached it); every damaged frame is caught by the receiving
+# bridge's CRC check, exactly as many as the sender damaged; nothing
+# damaged reaches a station (pong's checksums, ping's byte compare).
+LOSSY_COUNT = 200
+
+
+def check_remote_lossy(ctxs, hub):
+    a, b = ctxs
+    errors = []
+    m = a.search(r"^\[ping\] timeouts: (\d+) frames lost on the way")
+    expect(m and int(m.group(1)) > 0, "ping counted no frame lost: %s" % (m and m.group(0)),
+           errors)
+    expect(a.search(r"^\[ping\] PASS: every frame came back intact or was counted lost"),
+           "ping did not pass", errors)
+    expect(a.search(r"^\[ping\] summary: sent %d, received \d+, bad 0, dropped 0, lost 0"
+                    % LOSSY_COUNT), "ping's summary shows bad frames", errors)
+    expect(b.search(r"^\[pong\] summary: received \d+, echoed \d+, bad checksums 0, "
+                    r"out of order 0"), "pong saw damaged or reordered frames", errors)
+    expect(b.search(r"^\[pong\] frames that never arrived \(gaps in the sequence\): [1-9]"),
+           "pong saw no gap in the sequence", errors)
+    for sender, receiver in ((a, b), (b, a)):
+        inj = bridge_counts(sender, "injected")
+        got = bridge_counts(receiver, "dropped from the wire")
+        expect(inj and got and inj[0] > 0 and inj[1] > 0 and got[2] == inj[1],
+               "damaged frames: %s injected, the other bridge caught %s"
+               % (inj and inj[1], got and got[2]), errors)
+    return errors
+
+
+NETWORKS += [
+    Network("remote-lossy",
+            [Machine(remote_lan_machine(1, [("ping", "ping", "peer=pong count=%d timeout_ms=100"
+                                              % LOSSY_COUNT)], "loss=3 corrupt=3"),
+                     check_exited(1, "ping")),
+             Machine(remote_lan_machine(2, [("pong", "pong", "")], "loss=3 corrupt=3"),
+                     check_exited(1, "pong"))],
+            check_remote_lossy),
 ]

@@ -364,14 +364,21 @@ def run_net(run, workroot):
             procs.append(subprocess.Popen(cmd, cwd=mdir, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.PIPE))
             logs.append(log)
-        stopped = set()
+        stopped, done = set(), set()
         deadline = time.time() + net.timeout
         while time.time() < deadline and any(p.poll() is None for p in procs):
-            for i, pattern in net.stop_when:
-                if i not in stopped and re.search(pattern, read_log(logs[i]), re.M):
-                    procs[i].kill()         # stops dead: no goodbye on the wire
-                    hub.cut_off(i)
-                    stopped.add(i)
+            events = [("stop", e) for e in net.stop_when] + [("inject", e) for e in net.inject]
+            for k, (kind, (watched, pattern, what)) in enumerate(events):
+                if k in done or not re.search(pattern, read_log(logs[watched]), re.M):
+                    continue
+                done.add(k)
+                if kind == "stop":
+                    procs[what].kill()      # stops dead: no goodbye on the wire
+                    hub.cut_off(what)
+                    stopped.add(what)
+                else:
+                    for to, frame in what:
+                        hub.inject(frame, to)
             time.sleep(0.05)
         for i, p in enumerate(procs):
             if p.poll() is None:

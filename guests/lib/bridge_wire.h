@@ -42,7 +42,8 @@ struct bridge_hdr {
 	uint8_t version;		/* BRIDGE_VERSION */
 	uint8_t kind;			/* BRIDGE_HELLO or BRIDGE_DATA */
 	uint32_t machine;		/* the sender's machine number, not 0 */
-	uint32_t seq;			/* the sender's wire frames, counted */
+	uint32_t seq;			/* the sender's wire frames, counted (for traces:
+					 * a unicast to another machine is not seen here) */
 	uint16_t len;			/* payload bytes after this header */
 	uint16_t msg;			/* DATA: which LAN frame */
 	uint16_t frag;			/* DATA: this piece's offset in it */

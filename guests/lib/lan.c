@@ -249,7 +249,7 @@ static bool rx_ready(void)
 }
 
 /* The next frame: its payload into buf, *src, and *dst. A header that
- * does not add up, or names a sender that is not up, is counted bad. For
+ * does not add up, or names no station, is counted bad. For
  * a station, only frames for it (or broadcast); for the bridge (any_dst),
  * frames for remote stations too. */
 static int32_t receive(uint32_t *src, uint32_t *dst, void *buf, uint32_t max, bool any_dst)
@@ -262,8 +262,12 @@ static int32_t receive(uint32_t *src, uint32_t *dst, void *buf, uint32_t max, bo
 		rx_head = (rx_head + 1) % LAN_RX_BUFFERS;
 		rx_posted--;
 
+		/* A sender may have left since (a remote one too: its bridge
+		 * delivered the frame before it heard so): still its frame. */
+		bool from_remote = h->src >= LAN_REMOTE_BASE &&
+				   h->src < LAN_REMOTE_BASE + LAN_MAX_REMOTE;
 		bool sane = n >= sizeof(*h) && h->len == n - sizeof(*h) &&
-			    (h->src < SV_SHARE_MAX_PEERS || remote_up(h->src)) &&
+			    (h->src < SV_SHARE_MAX_PEERS || from_remote) &&
 			    (h->dst == self || h->dst == LAN_BROADCAST ||
 			     (any_dst && remote_up(h->dst)));
 		uint32_t len = sane ? h->len : 0;

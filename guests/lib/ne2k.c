@@ -277,6 +277,47 @@ static uint8_t current_page(void)
 	return curr;
 }
 
+/* The frame at the front of the ring: its length, copied into buf (or
+ * SV_ERANGE: longer than cap, dropped); 0 if the ring is empty or had to
+ * be started afresh; -1 if it was one to step over. */
+static int32_t take_frame(void *buf, uint32_t cap)
+{
+	uint8_t page = ne2k_ring_after(reg_in(BNRY), RX_START, RX_STOP);
+	if (page == current_page())
+		return 0;			/* the ring is empty */
+
+	struct ne2k_rx_header h;
+	uint8_t raw[NE2K_HEADER];
+	dma_read(page * NE2K_PAGE, raw, sizeof(raw));
+	h.status = raw[0];
+	h.next = raw[1];
+	h.count = (uint16_t)(raw[2] | raw[3] << 8);
+	uint32_t len = 0;
+	enum ne2k_rx_verdict verdict = ne2k_rx_check(&h, page, RX_START, RX_STOP, &len);
+	if (verdict == NE2K_RX_RESET) {
+		stats.bad_headers++;
+		ring_reset();
+		return 0;
+	}
+	int32_t rc = SV_ERANGE;
+	if (verdict == NE2K_RX_SKIP) {
+		stats.skipped++;		/* flagged bad, a runt, or too long */
+		rc = -1;
+	} else if (len <= cap) {
+		/* The frame may run past the ring's end and on from its start. */
+		uint32_t addr = page * NE2K_PAGE + NE2K_HEADER;
+		uint32_t to_end = RX_STOP * NE2K_PAGE - addr;
+		uint32_t first = len < to_end ? len : to_end;
+		dma_read(addr, buf, first);
+		if (first < len)
+			dma_read(RX_START * NE2K_PAGE, (uint8_t *)buf + first, len - first);
+		stats.received++;
+		rc = (int32_t)len;
+	}
+	reg_out(BNRY, ne2k_ring_before(h.next, RX_START, RX_STOP));	/* the card may reuse it */
+	return rc;
+}
+
 int32_t ne2k_receive(void *buf, uint32_t cap)
 {
 	uint8_t isr = take_isr();
@@ -290,35 +331,9 @@ int32_t ne2k_receive(void *buf, uint32_t cap)
 		ring_reset();
 		return 0;
 	}
-	uint8_t page = ne2k_ring_after(reg_in(BNRY), RX_START, RX_STOP);
-	if (page == current_page())
-		return 0;			/* the ring is empty */
-
-	struct ne2k_rx_header h;
-	uint8_t raw[NE2K_HEADER];
-	dma_read(page * NE2K_PAGE, raw, sizeof(raw));
-	h.status = raw[0];
-	h.next = raw[1];
-	h.count = (uint16_t)(raw[2] | raw[3] << 8);
-	uint32_t len;
-	if (!ne2k_rx_header_ok(&h, page, RX_START, RX_STOP, &len)) {
-		stats.bad_headers++;
-		ring_reset();
-		return 0;
-	}
-	int32_t rc = SV_ERANGE;
-	if (len <= cap) {
-		/* The frame may run past the ring's end and on from its start. */
-		uint32_t addr = page * NE2K_PAGE + NE2K_HEADER;
-		uint32_t to_end = RX_STOP * NE2K_PAGE - addr;
-		uint32_t first = len < to_end ? len : to_end;
-		dma_read(addr, buf, first);
-		if (first < len)
-			dma_read(RX_START * NE2K_PAGE, (uint8_t *)buf + first, len - first);
-		stats.received++;
-		rc = (int32_t)len;
-	}
-	reg_out(BNRY, ne2k_ring_before(h.next, RX_START, RX_STOP));
+	int32_t rc;
+	while ((rc = take_frame(buf, cap)) == -1)
+		;				/* stepped over one: the next */
 	return rc;
 }
 

@@ -29,6 +29,7 @@ struct ne2k_stats {
 	uint32_t sent, received;	/* frames */
 	uint32_t tx_errors;		/* the card gave up on a frame (TXE) */
 	uint32_t rx_errors;		/* frames the card flagged bad (RXE) */
+	uint32_t skipped;		/* frames stepped over: flagged bad, runts, too long */
 	uint32_t bad_headers;		/* ring headers we did not believe: ring reset */
 	uint32_t overruns;		/* the ring filled up (OVW) and was recovered */
 	uint32_t interrupts;		/* events on our port with something in ISR */

@@ -14,8 +14,10 @@
  *   count   the header and the frame, in bytes (little endian)
  *
  * A card is a device, and a device can be wrong (or, passed between
- * domains, left in a state the last owner chose): the driver believes a
- * header only if it describes a frame that fits the ring.
+ * domains, left in a state the last owner chose), and the wire can carry
+ * anything: the driver takes a frame only if its header describes one
+ * that fits the ring, steps over one it cannot take if the header still
+ * says where the next begins, and otherwise starts the ring afresh.
  */
 #ifndef SV_NE2K_RING_H
 #define SV_NE2K_RING_H
@@ -54,26 +56,30 @@ static inline uint32_t ne2k_ring_distance(uint8_t a, uint8_t b, uint8_t pstart, 
 	return (uint32_t)(b - a + size) % size;
 }
 
-/* Is h, read at page, a whole, intact frame inside the ring? If so
- * *len is the frame's length (without the header). A frame the card
- * flagged as bad, a next page outside the ring or on the frame's own
- * page, or a count that is too small, too large, or larger than the
- * pages from page to next: the ring cannot be trusted past it. */
-static inline bool ne2k_rx_header_ok(const struct ne2k_rx_header *h, uint8_t page,
-				     uint8_t pstart, uint8_t pstop, uint32_t *len)
+/* What to do with the frame whose header h was read at page. */
+enum ne2k_rx_verdict {
+	NE2K_RX_FRAME,		/* a whole, intact frame: *len bytes after the header */
+	NE2K_RX_SKIP,		/* the card flagged it bad, or it is a runt or too long
+				 * (a datagram bigger than Ethernet's, say), but the
+				 * header holds together: step over it to h->next */
+	NE2K_RX_RESET,		/* the header does not hold together (next outside the
+				 * ring or on this page, more bytes than the pages up
+				 * to next): nothing past it can be believed */
+};
+
+static inline enum ne2k_rx_verdict ne2k_rx_check(const struct ne2k_rx_header *h, uint8_t page,
+						 uint8_t pstart, uint8_t pstop, uint32_t *len)
 {
 	if (pstart >= pstop || page < pstart || page >= pstop)
-		return false;
-	if (!(h->status & NE2K_RSR_RXOK))
-		return false;
-	if (h->next < pstart || h->next >= pstop || h->next == page)
-		return false;
-	if (h->count < NE2K_HEADER + 14 || h->count > NE2K_HEADER + NE2K_MAX_FRAME)
-		return false;
-	if (h->count > ne2k_ring_distance(page, h->next, pstart, pstop) * NE2K_PAGE)
-		return false;
+		return NE2K_RX_RESET;
+	if (h->next < pstart || h->next >= pstop || h->next == page ||
+	    h->count > ne2k_ring_distance(page, h->next, pstart, pstop) * NE2K_PAGE)
+		return NE2K_RX_RESET;
+	if (!(h->status & NE2K_RSR_RXOK) || h->count < NE2K_HEADER + 14 ||
+	    h->count > NE2K_HEADER + NE2K_MAX_FRAME)
+		return NE2K_RX_SKIP;
 	*len = (uint32_t)h->count - NE2K_HEADER;
-	return true;
+	return NE2K_RX_FRAME;
 }
 
 #endif /* SV_NE2K_RING_H */

@@ -144,12 +144,14 @@ int main(const struct sv_start_info *si)
 
 	const struct ne2k_stats *st = ne2k_stats();
 	printf("%u of %u frames back intact; burst: %u of %u back in order (the ring's room); "
-	       "sent %u, received %u, %u interrupts, %u tx errors, %u rx errors, %u bad headers, "
-	       "%u overruns\n", good, frames, burst_back, BURST, st->sent, st->received,
-	       st->interrupts, st->tx_errors, st->rx_errors, st->bad_headers, st->overruns);
+	       "sent %u, received %u, %u interrupts, %u tx errors, %u rx errors, %u skipped, "
+	       "%u bad headers, %u overruns\n", good, frames, burst_back, BURST, st->sent,
+	       st->received, st->interrupts, st->tx_errors, st->rx_errors, st->skipped,
+	       st->bad_headers, st->overruns);
 	CHECK_EQ(st->sent, frames + 3 + BURST);
 	CHECK_EQ(st->received, frames + 2 + burst_back);
 	CHECK_EQ(st->bad_headers, 0);
+	CHECK_EQ(st->skipped, 0);
 
 	CHECK_RC(ne2k_close(), SV_OK);
 	CHECK_EQ(shared_info->device[SV_DEV_NE2000], 0);

@@ -1,11 +1,12 @@
 /*
  * test_ne2k_ring.c: guests/lib/ne2k_ring.h, the NE2000 driver's belief
  * in what the card wrote. Every header a card could write at every page
- * of a small ring is judged against a reference that walks the ring page
- * by page; and the cases by name: a frame that wraps past the ring's end,
- * a next page outside the ring or on the frame's own page, a count that
- * is too small, too large, or more than the pages it claims, a frame the
- * card flagged as bad; and the page arithmetic at the ring's ends.
+ * of the ring is judged against a reference that walks the ring page by
+ * page; and the cases by name: a frame that wraps past the ring's end; a
+ * next page outside the ring or on the frame's own page, or more bytes
+ * than the pages up to next (start the ring afresh); a runt, a frame too
+ * long (a datagram bigger than Ethernet's), one the card flagged as bad
+ * (step over it); and the page arithmetic at the ring's ends.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,9 +21,26 @@ static struct ne2k_rx_header hdr(uint8_t status, uint8_t next, uint16_t count)
 	return (struct ne2k_rx_header){ status, next, count };
 }
 
+static enum ne2k_rx_verdict judge(struct ne2k_rx_header h, uint8_t page, uint32_t *len)
+{
+	return ne2k_rx_check(&h, page, START, STOP, len);
+}
+
 static bool ok(struct ne2k_rx_header h, uint8_t page, uint32_t *len)
 {
-	return ne2k_rx_header_ok(&h, page, START, STOP, len);
+	return judge(h, page, len) == NE2K_RX_FRAME;
+}
+
+static bool skip(struct ne2k_rx_header h, uint8_t page)
+{
+	uint32_t len;
+	return judge(h, page, &len) == NE2K_RX_SKIP;
+}
+
+static bool reset(struct ne2k_rx_header h, uint8_t page)
+{
+	uint32_t len;
+	return judge(h, page, &len) == NE2K_RX_RESET;
 }
 
 static void test_named_cases(void)
@@ -31,26 +49,28 @@ static void test_named_cases(void)
 	CHECK(ok(hdr(1, 0x47, 64), 0x46, &len) && len == 60, "a 60-byte frame in one page");
 	CHECK(ok(hdr(1, 0x4C, 1518), 0x46, &len) && len == 1514, "a 1514-byte frame in 6 pages");
 	CHECK(ok(hdr(1, 0x4D, 1518), 0x46, &len), "... or in 7 (QEMU counts a page more)");
-	CHECK(!ok(hdr(1, 0x4B, 1518), 0x46, &len), "1518 bytes do not fit 5 pages");
+	CHECK(reset(hdr(1, 0x4B, 1518), 0x46), "1518 bytes do not fit 5 pages: reset");
 	CHECK(ok(hdr(1, 0x48, 1000), 0x7E, &len) && len == 996,
 	      "a frame from the ring's last pages on from its first (0x7e -> 0x48)");
-	CHECK(!ok(hdr(1, 0x47, 1000), 0x7E, &len), "... but not in 3 pages");
-	CHECK(!ok(hdr(0, 0x47, 64), 0x46, &len), "the card flagged it bad (status 0)");
+	CHECK(reset(hdr(1, 0x47, 1000), 0x7E), "... but not in 3 pages: reset");
+	CHECK(skip(hdr(0, 0x47, 64), 0x46), "the card flagged it bad (status 0): skipped");
 	CHECK(ok(hdr(0x21, 0x47, 64), 0x46, &len), "other status bits with 'intact' are fine");
-	CHECK(!ok(hdr(1, 0x46, 64), 0x46, &len), "next is the frame's own page");
-	CHECK(!ok(hdr(1, 0x45, 64), 0x46, &len), "next before the ring");
-	CHECK(!ok(hdr(1, 0x80, 64), 0x46, &len), "next at PSTOP (outside)");
-	CHECK(!ok(hdr(1, 0xFF, 64), 0x46, &len), "next far outside");
-	CHECK(!ok(hdr(1, 0x47, 17), 0x46, &len), "count shorter than a header and an Ethernet header");
+	CHECK(reset(hdr(1, 0x46, 64), 0x46), "next is the frame's own page: reset");
+	CHECK(reset(hdr(1, 0x45, 64), 0x46), "next before the ring: reset");
+	CHECK(reset(hdr(1, 0x80, 64), 0x46), "next at PSTOP (outside): reset");
+	CHECK(reset(hdr(1, 0xFF, 64), 0x46), "next far outside: reset");
+	CHECK(skip(hdr(1, 0x47, 17), 0x46), "a runt (no room for an Ethernet header): skipped");
 	CHECK(ok(hdr(1, 0x47, 18), 0x46, &len) && len == 14, "count of exactly a bare Ethernet header");
-	CHECK(!ok(hdr(1, 0x4D, 1519), 0x46, &len), "count one past the largest frame");
-	CHECK(!ok(hdr(1, 0x4D, 0xFFFF), 0x46, &len), "count 65535");
-	CHECK(!ok(hdr(1, 0x47, 0), 0x46, &len), "count 0");
-	CHECK(!ok(hdr(1, 0x47, 64), 0x45, &len), "read at a page before the ring");
-	CHECK(!ok(hdr(1, 0x47, 64), 0x80, &len), "read at PSTOP");
+	CHECK(skip(hdr(1, 0x4D, 1519), 0x46), "one byte past the largest frame: skipped");
+	CHECK(skip(hdr(1, 0x4D, 1608), 0x46), "a 1604-byte datagram, as QEMU stores it: skipped");
+	CHECK(reset(hdr(1, 0x4D, 0xFFFF), 0x46), "count 65535 in 7 pages: reset");
+	CHECK(skip(hdr(1, 0x47, 0), 0x46), "count 0: skipped");
+	CHECK(reset(hdr(1, 0x47, 64), 0x45), "read at a page before the ring: reset");
+	CHECK(reset(hdr(1, 0x47, 64), 0x80), "read at PSTOP: reset");
 	struct ne2k_rx_header h = hdr(1, 0x47, 64);
-	CHECK(!ne2k_rx_header_ok(&h, 0x46, 0x80, 0x46, &len), "a ring with PSTART above PSTOP");
-	CHECK(!ne2k_rx_header_ok(&h, 0x46, 0x46, 0x46, &len), "an empty ring");
+	CHECK(ne2k_rx_check(&h, 0x46, 0x80, 0x46, &len) == NE2K_RX_RESET,
+	      "a ring with PSTART above PSTOP");
+	CHECK(ne2k_rx_check(&h, 0x46, 0x46, 0x46, &len) == NE2K_RX_RESET, "an empty ring");
 }
 
 static void test_page_arithmetic(void)
@@ -65,22 +85,24 @@ static void test_page_arithmetic(void)
 }
 
 /* The reference: walk from page to next, a page at a time, counting. */
-static bool ref_ok(uint8_t status, uint8_t next, uint16_t count, uint8_t page)
+static enum ne2k_rx_verdict reference(uint8_t status, uint8_t next, uint16_t count, uint8_t page)
 {
-	if (!(status & 1) || next < START || next >= STOP || next == page)
-		return false;
-	if (count < 18 || count > 1518)
-		return false;
+	if (next < START || next >= STOP || next == page)
+		return NE2K_RX_RESET;
 	uint32_t pages = 0;
 	for (uint8_t p = page; p != next; p = (uint8_t)(p + 1 == STOP ? START : p + 1))
 		pages++;
-	return count <= pages * 256;
+	if (count > pages * 256)
+		return NE2K_RX_RESET;
+	if (!(status & 1) || count < 18 || count > 1518)
+		return NE2K_RX_SKIP;
+	return NE2K_RX_FRAME;
 }
 
 static void test_exhaustive(void)
 {
 	static const uint16_t counts[] = { 0, 17, 18, 64, 255, 256, 257, 511, 512, 513, 1000,
-					   1517, 1518, 1519, 4096, 0xFFFF };
+					   1517, 1518, 1519, 1800, 4096, 0xFFFF };
 	uint32_t wrong = 0, tried = 0;
 	for (uint32_t page = START; page < STOP; page++)
 		for (uint32_t next = 0; next < 256; next++)
@@ -88,13 +110,15 @@ static void test_exhaustive(void)
 				for (uint8_t status = 0; status < 2; status++) {
 					uint32_t len = 0xDEAD;
 					struct ne2k_rx_header h = hdr(status, (uint8_t)next, counts[c]);
-					bool got = ne2k_rx_header_ok(&h, (uint8_t)page, START, STOP, &len);
-					bool want = ref_ok(status, (uint8_t)next, counts[c], (uint8_t)page);
+					enum ne2k_rx_verdict got =
+						ne2k_rx_check(&h, (uint8_t)page, START, STOP, &len);
+					enum ne2k_rx_verdict want =
+						reference(status, (uint8_t)next, counts[c], (uint8_t)page);
 					tried++;
-					if (got != want || (got && len != counts[c] - 4u)) {
+					if (got != want || (got == NE2K_RX_FRAME && len != counts[c] - 4u)) {
 						if (wrong++ < 5)
-							CHECK(false, "page %#x next %#x count %u status %u: %d",
-							      page, next, counts[c], status, got);
+							CHECK(false, "page %#x next %#x count %u status %u: %d, "
+							      "want %d", page, next, counts[c], status, got, want);
 					}
 				}
 	CHECK(wrong == 0, "%u headers at every page of the ring judged as the page walk says",
