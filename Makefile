@@ -63,7 +63,7 @@ DEMO_MODULES := $(B)/guests/lanctl.elf "name=lanctl lan=ping,pong" \
 	$(B)/guests/ping.elf "name=ping lan=32 peer=pong count=2000$(call DEMO_PIN,0)" \
 	$(B)/guests/pong.elf "name=pong lan=32$(call DEMO_PIN,1)"
 
-SETUP_GOALS := run run-devices run-files run-linux-9p test iso bochs qemu-gdb trace-diagram bench fuzz fuzz-host fuzz-guests fuzz-coverage
+SETUP_GOALS := run run-devices run-files run-linux-9p run-remote test iso bochs qemu-gdb trace-diagram bench fuzz fuzz-host fuzz-guests fuzz-coverage
 ifneq ($(filter $(SETUP_GOALS),$(MAKECMDGOALS)),)
   SETUP_STATUS := $(shell tools/setup.sh 1>&2; echo $$?)
   ifneq ($(SETUP_STATUS),0)
@@ -302,6 +302,21 @@ run-linux-9p: $(HV) $(DEMO_GUESTS)
 	echo "---- Sharevisor's console ($(B)/linux9p/server-console.log):"; \
 	tr -d '\r' < $(B)/linux9p/server-console.log | grep -v '^$$' | tail -n 12; exit $$rc
 
+# Two machines (docs/remote.md): two QEMUs, each with an NE2000, on one
+# wire (tests/wirehub.py, a UDP hub on localhost). Machine A runs ping,
+# machine B pong; each machine's bridge domain owns its NIC and carries
+# the LAN across, so ping finds pong by name as if it were next door.
+# Both consoles follow, each line with its machine's name.
+REMOTE_A := "$(B)/guests/lanctl.elf name=lanctl lan=ping,bridge1" \
+	"$(B)/guests/ping.elf name=ping lan=32 peer=pong count=500" \
+	"$(B)/guests/bridge.elf name=bridge1 lan=32 machine=1"
+REMOTE_B := "$(B)/guests/lanctl.elf name=lanctl lan=pong,bridge2" \
+	"$(B)/guests/pong.elf name=pong lan=32" \
+	"$(B)/guests/bridge.elf name=bridge2 lan=32 machine=2"
+run-remote: $(HV) $(DEMO_GUESTS)
+	$(Q)python3 tools/remote.py --hv $(HV) --log-dir $(B)/remote \
+		--machine A $(REMOTE_A) --machine B $(REMOTE_B)
+
 # Host unit tests: the hardware-free parts, under ASan and UBSan.
 HOST_CC := gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror \
@@ -320,6 +335,14 @@ $(B)/unit/test_%: tests/unit/test_%.c tests/unit/unit.c tests/unit/unit.h \
 # The NE2000 driver's ring arithmetic (guests/lib/ne2k_ring.h).
 $(B)/unit/test_ne2k_ring: HOST_CFLAGS += -Iguests/lib
 $(B)/unit/test_ne2k_ring: guests/lib/ne2k_ring.h
+# The bridge's checks on frames from the wire (guests/lib/bridge_wire.h),
+# with the CRC-32 the guests use.
+UNIT_TESTS += $(B)/unit/test_bridge_wire
+$(B)/unit/test_bridge_wire: tests/unit/test_bridge_wire.c guests/lib/bridge_wire.h lib/crc32.c \
+		tests/unit/unit.c tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(call say,HOSTCC,$@)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -Iguests/lib -o $@ $< tests/unit/unit.c lib/crc32.c
 # Our vsnprintf, renamed so that it sits beside glibc's and can be compared
 # (not in $(B)/unit: tests/run.py runs every file there).
 $(B)/host/kformat.o: lib/format.c lib/lib.h
@@ -446,7 +469,7 @@ bench: all
 clean:
 	rm -rf $(B) .gdbinit compile_commands.json
 
-.PHONY: compile_commands.json all guests bench iso run run-devices run-files run-linux-9p bochs qemu-gdb unit fuzz fuzz-host fuzz-guests fuzz-coverage test \
+.PHONY: compile_commands.json all guests bench iso run run-devices run-files run-linux-9p run-remote bochs qemu-gdb unit fuzz fuzz-host fuzz-guests fuzz-coverage test \
 	trace-diagram clean FORCE
 .DELETE_ON_ERROR:
 # Keep the guests' object files (intermediates of the .elf rules) between builds.
