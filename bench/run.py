@@ -231,6 +231,48 @@ def pairs_throughput(cpus, mode="tcg"):
     return sum(int(n) * 1e6 / int(t) for _, n, t in got)
 
 
+REMOTE_FRAMES = 200
+
+
+def rtt_us(log):
+    """The median round trip ping reports, in microseconds (the TSC's
+    rate from the hypervisor's own boot line)."""
+    khz = re.search(r"^clock: TSC at (\d+) kHz", log, re.M)
+    rtt = re.search(r"^\[ping\] round trip \(TSC ticks\): min \d+, median (\d+)", log, re.M)
+    if not khz or not rtt:
+        sys.exit("bench: no round trip or TSC rate in:\n%s" % log[-3000:])
+    return int(rtt.group(1)) * 1000.0 / int(khz.group(1))
+
+
+def lan_rtt_64(remote):
+    """ping's median round trip for 64-byte LAN frames (12 bytes of
+    ping's header, 52 of data), under TCG: ping and pong on one machine,
+    or (remote) on two machines joined by the wire (tools/remote.py)."""
+    g = os.path.join(TOP, "build", "guests")
+    ping = "name=ping lan=32 peer=pong count=%d size=52" % REMOTE_FRAMES
+    if not remote:
+        mods = ",".join(("%s %s" % (os.path.join(g, e), a)).replace(",", ",,") for e, a in
+                        (("lanctl.elf", "name=lanctl lan=ping,pong"), ("ping.elf", ping),
+                         ("pong.elf", "name=pong lan=32")))
+        p = subprocess.run(["qemu-system-i386"] + BASE[1:] + MODES["tcg"] +
+                           ["-kernel", HV, "-initrd", mods],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+        return rtt_us(p.stdout.decode("latin-1").replace("\r", ""))
+    logdir = os.path.join(TOP, "build", "bench-remote")
+    p = subprocess.run([sys.executable, os.path.join(TOP, "tools", "remote.py"), "--hv", HV,
+                        "--log-dir", logdir,
+                        "--machine", "A", os.path.join(g, "lanctl.elf") + " name=lanctl lan=ping,bridge1",
+                        os.path.join(g, "ping.elf") + " " + ping,
+                        os.path.join(g, "bridge.elf") + " name=bridge1 lan=32 machine=1",
+                        "--machine", "B", os.path.join(g, "lanctl.elf") + " name=lanctl lan=pong,bridge2",
+                        os.path.join(g, "pong.elf") + " name=pong lan=32",
+                        os.path.join(g, "bridge.elf") + " name=bridge2 lan=32 machine=2"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    if p.returncode:
+        sys.exit("bench: the two machines failed:\n%s" % p.stdout.decode()[-3000:])
+    return rtt_us(open(os.path.join(logdir, "A.log"), encoding="latin-1").read().replace("\r", ""))
+
+
 def main():
     quick = "--quick" in sys.argv
     args = [a for a in sys.argv[1:] if a != "--quick"]
@@ -276,6 +318,16 @@ def main():
               "a host thread per vCPU):" % PAIR_FRAMES)
         print("  one CPU: %.1f frames per million TSC ticks; two CPUs, a pair on each: %.1f; "
               "ratio %.2f" % (one, two, two / one))
+        # Median of three runs each: TCG time is the host's.
+        local = sorted(lan_rtt_64(False) for _ in range(3))[1]
+        remote = sorted(lan_rtt_64(True) for _ in range(3))[1]
+        result["remote"] = {"lan_rtt_64_us": local, "remote_rtt_64_us": remote,
+                            "ratio": remote / local}
+        print("LAN round trip of a 64-byte frame, ping to pong and back, under QEMU TCG "
+              "(emulated time = host time: each machine a QEMU process, the wire a UDP hub "
+              "on localhost; median of %d frames, median of 3 runs):" % REMOTE_FRAMES)
+        print("  one machine: %.0f us; two machines, through both bridges, NE2000s and the "
+              "wire: %.0f us; ratio %.1f" % (local, remote, remote / local))
 
     out = os.path.join(TOP, "build", "bench.json")
     with open(out, "w") as f:

@@ -13,6 +13,9 @@
  * the run: it passes if every frame sent came back and
  * sent + dropped == count.
  *
+ * size=N: every frame carries N bytes of data (12 + N on the LAN), for a
+ * round trip of one size (make bench's remote_rtt_64: size=52).
+ *
  * timeout_ms=T (a lossy path, e.g. across machines with a bridge's
  * loss=, docs/remote.md): a frame whose reply has not come T ms after it
  * was sent is counted lost and ping goes on with the next; a reply that
@@ -49,10 +52,14 @@ static uint32_t checksum(const uint8_t *p, uint32_t n)
 	return h;
 }
 
+static uint32_t fixed_size;	/* size=N: every frame carries N bytes of data */
+
 /* Sizes sweep 1 .. sizeof(data); every 64th frame is the largest. */
 static uint32_t size_of(uint32_t seq)
 {
 	uint32_t max = sizeof(out.data);
+	if (fixed_size)
+		return fixed_size < max ? fixed_size : max;
 	return seq % 64 == 63 ? max : 1 + (seq * 211) % max;
 }
 
@@ -74,6 +81,7 @@ int main(const struct sv_start_info *si)
 	bool drops_ok = sv_cmdline_uint("drops_ok", 0) != 0;
 	uint32_t tries = sv_cmdline_uint("tries", 1000);
 	uint64_t timeout_ns = (uint64_t)sv_cmdline_uint("timeout_ms", 0) * 1000000;
+	fixed_size = sv_cmdline_uint("size", 0);
 	uint32_t timed_out = 0, late = 0;
 
 	sv_cmdline_get("peer", peer_name, sizeof(peer_name));
@@ -84,8 +92,8 @@ int main(const struct sv_start_info *si)
 	int peer;
 	while ((peer = lan_find(peer_name)) < 0)
 		lan_wait();	/* until pong has joined */
-	printf("sending %u frames of 1 to %u bytes to %s (station %d)\n", count,
-	       (uint32_t)sizeof(out.data), peer_name, peer);
+	printf("sending %u frames of %u to %u bytes to %s (station %d)\n", count, size_of(0),
+	       fixed_size ? size_of(0) : (uint32_t)sizeof(out.data), peer_name, peer);
 
 	uint64_t start = rdtsc();
 	for (uint32_t seq = 0; seq < count && lan_up((uint32_t)peer); seq++) {
