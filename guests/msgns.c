@@ -13,6 +13,8 @@
  *                   listener's doorbell, and tell the caller its id
  *   ACCEPT name     hand the listener the next queued connection
  *   UNLISTEN name
+ *   LIST i          the i-th name listened under, and its listener (a
+ *                   gateway tells other machines, docs/remote.md)
  *
  * Each connection share it also gets itself (as peer 0), only to see the
  * two sides join (their CONN_JOIN watches); then it destroys it and
@@ -26,7 +28,12 @@
  *
  * It ends when every other domain has.
  *
- *   module line: msgns.elf name=ns
+ *   module line: msgns.elf name=ns [lan=NAME,...]
+ *
+ * lan=NAME,...: also create a LAN share (guests/lib/lan.h; id 33, after
+ * ours) and grant it to the domains named: domain 0 is the only one that
+ * can create shares, so on a machine that has both the transport and a
+ * LAN (a gateway and a bridge, docs/remote.md) the introducer makes both.
  */
 #include "msg_proto.h"
 #include "sv.h"
@@ -182,6 +189,26 @@ static void do_accept(const struct ns_msg *r)
 	reply(r, 0, best->share, best->client);
 }
 
+static void do_list(const struct ns_msg *r)
+{
+	uint32_t seen = 0;
+	for (int i = 0; i < MAX_NAMES; i++) {
+		if (!names[i].used || !sv_domain_running(names[i].domid))
+			continue;
+		if (seen++ == r->other) {
+			struct ns_msg out = *r;
+			out.status = 0;
+			out.share = -1;
+			out.other = names[i].domid;
+			memcpy(out.name, names[i].name, MSG_NAME_MAX);
+			struct sv_sg sg = { (uint32_t)&out, sizeof(out) };
+			sv_sg_xfer(ns, SV_XFER_SEND, r->peer, &sg, 1);
+			return;
+		}
+	}
+	reply(r, MSG_ENOTFOUND, -1, 0);
+}
+
 static void do_unlisten(const struct ns_msg *r)
 {
 	int i = find_name(r->name);
@@ -203,6 +230,7 @@ static void handle(struct ns_msg *r, uint32_t len)
 	case NS_UNLISTEN: do_unlisten(r); break;
 	case NS_CONNECT: do_connect(r); break;
 	case NS_ACCEPT: do_accept(r); break;
+	case NS_LIST: do_list(r); break;
 	default: reply(r, SV_EINVAL, -1, 0); break;
 	}
 }
@@ -252,6 +280,22 @@ int main(const struct sv_start_info *si)
 		ring[s] = s;
 		post(s);
 	}
+	char lan[64];
+	sv_share_t lan_share = -1;
+	if (sv_cmdline_get("lan", lan, sizeof(lan))) {
+		lan_share = sv_share_create(1);
+		for (const char *p = lan; *p && lan_share >= 0;) {
+			size_t len = 0;
+			while (p[len] && p[len] != ',')
+				len++;
+			for (int i = 0; i < n; i++)
+				if (strnlen(doms[i].name, SV_NAME_MAX) == len &&
+				    strncmp(doms[i].name, p, len) == 0)
+					sv_share_grant(lan_share, doms[i].domid);
+			p += len + (p[len] == ',');
+		}
+		printf("LAN share %d for %s\n", lan_share, lan);
+	}
 
 	while (!sv_others_ended()) {
 		next_tidy = sv_now() + 100 * MS;	/* for the pending timeouts */
@@ -269,6 +313,8 @@ int main(const struct sv_start_info *si)
 		if (conns[k].used)
 			forget_conn(&conns[k]);
 	sv_share_destroy(ns);
+	if (lan_share >= 0)
+		sv_share_destroy(lan_share);
 	printf("introducer: %u connections made, %u refused\n", stats_connects, stats_refused);
 	return 0;
 }

@@ -145,12 +145,12 @@ static bool ns_replied(struct handle *unused)
 }
 
 /* One request to the introducer and its reply (in *out). */
-static int32_t ns_call(uint32_t op, const char *name, struct ns_msg *out)
+static int32_t ns_call_arg(uint32_t op, const char *name, uint32_t arg, struct ns_msg *out)
 {
 	if (ns_share < 0)
 		return MSG_ENOINTRO;
 	struct ns_msg req = { .magic = NS_MAGIC, .op = op, .domid = start_info->domid,
-			      .peer = ns_self };
+			      .peer = ns_self, .other = arg };
 	snprintf(req.name, sizeof(req.name), "%s", name);
 
 	struct sv_sg reply = { (uint32_t)&ns_reply, sizeof(ns_reply) };
@@ -173,6 +173,23 @@ static int32_t ns_call(uint32_t op, const char *name, struct ns_msg *out)
 	if (ns_reply_len != sizeof(ns_reply) || out->magic != NS_MAGIC || out->op != op)
 		return MSG_EPROTO;
 	return out->status;
+}
+
+static int32_t ns_call(uint32_t op, const char *name, struct ns_msg *out)
+{
+	return ns_call_arg(op, name, 0, out);
+}
+
+int32_t msg_list(uint32_t i, char name[MSG_NAME_MAX], uint32_t *domid)
+{
+	struct ns_msg r;
+	int32_t rc = ns_call_arg(NS_LIST, "", i, &r);
+	if (rc == 0) {
+		memcpy(name, r.name, MSG_NAME_MAX);
+		name[MSG_NAME_MAX - 1] = '\0';
+		*domid = r.other;
+	}
+	return rc;
 }
 
 /* ---- handles */

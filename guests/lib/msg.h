@@ -149,4 +149,9 @@ int32_t msg_poll(struct msg_pollfd *fds, uint32_t n, uint64_t timeout_ns);
 
 const char *msg_strerror(int32_t err);
 
+/* The i-th name listened under on this machine (i from 0), and the
+ * domain that listens: 0, or MSG_ENOTFOUND past the last. For a gateway
+ * that tells other machines what this one serves (docs/remote.md). */
+int32_t msg_list(uint32_t i, char name[MSG_NAME_MAX], uint32_t *domid);
+
 #endif /* SV_GUEST_MSG_H */

@@ -36,6 +36,8 @@ enum ns_op {
 	NS_UNLISTEN = 2,	/* name: forget it */
 	NS_CONNECT = 3,		/* name: make a connection to its listener */
 	NS_ACCEPT = 4,		/* name: hand over the next connection waiting */
+	NS_LIST = 5,		/* other = i: the i-th name listened under (for a gateway,
+				 * docs/remote.md); MSG_ENOTFOUND past the last */
 };
 
 /* A request, and the reply to it (the same struct). */
