@@ -63,7 +63,7 @@ DEMO_MODULES := $(B)/guests/lanctl.elf "name=lanctl lan=ping,pong" \
 	$(B)/guests/ping.elf "name=ping lan=32 peer=pong count=2000$(call DEMO_PIN,0)" \
 	$(B)/guests/pong.elf "name=pong lan=32$(call DEMO_PIN,1)"
 
-SETUP_GOALS := run run-devices run-files run-linux-9p run-remote test iso bochs qemu-gdb trace-diagram bench fuzz fuzz-host fuzz-guests fuzz-coverage
+SETUP_GOALS := run run-devices run-files run-linux-9p run-remote run-remote-files test iso bochs qemu-gdb trace-diagram bench fuzz fuzz-host fuzz-guests fuzz-coverage
 ifneq ($(filter $(SETUP_GOALS),$(MAKECMDGOALS)),)
   SETUP_STATUS := $(shell tools/setup.sh 1>&2; echo $$?)
   ifneq ($(SETUP_STATUS),0)
@@ -317,6 +317,21 @@ run-remote: $(HV) $(DEMO_GUESTS)
 	$(Q)python3 tools/remote.py --hv $(HV) --log-dir $(B)/remote \
 		--machine A $(REMOTE_A) --machine B $(REMOTE_B)
 
+# The 9P file service across machines: the client on A reads the whole
+# tree from the server on B and checks every file; each machine's
+# gateway carries the message transport over the bridged LAN.
+REMOTE_FILES_A := "$(B)/guests/msgns.elf name=ns lan=gw1,bridge1" \
+	"$(B)/guests/fileclient.elf name=client" \
+	"$(B)/guests/gateway.elf name=gw1 lan=33 circuits=1 mem=2M" \
+	"$(B)/guests/bridge.elf name=bridge1 lan=33 machine=1"
+REMOTE_FILES_B := "$(B)/guests/msgns.elf name=ns lan=gw2,bridge2" \
+	"$(B)/guests/fileserver.elf name=fs exit_after_clients=1" \
+	"$(B)/guests/gateway.elf name=gw2 lan=33 circuits=1 mem=2M" \
+	"$(B)/guests/bridge.elf name=bridge2 lan=33 machine=2"
+run-remote-files: $(HV) $(DEMO_GUESTS)
+	$(Q)python3 tools/remote.py --hv $(HV) --log-dir $(B)/remote-files \
+		--machine A $(REMOTE_FILES_A) --machine B $(REMOTE_FILES_B)
+
 # Host unit tests: the hardware-free parts, under ASan and UBSan.
 HOST_CC := gcc
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror \
@@ -469,7 +484,7 @@ bench: all
 clean:
 	rm -rf $(B) .gdbinit compile_commands.json
 
-.PHONY: compile_commands.json all guests bench iso run run-devices run-files run-linux-9p run-remote bochs qemu-gdb unit fuzz fuzz-host fuzz-guests fuzz-coverage test \
+.PHONY: compile_commands.json all guests bench iso run run-devices run-files run-linux-9p run-remote run-remote-files bochs qemu-gdb unit fuzz fuzz-host fuzz-guests fuzz-coverage test \
 	trace-diagram clean FORCE
 .DELETE_ON_ERROR:
 # Keep the guests' object files (intermediates of the .elf rules) between builds.

@@ -273,6 +273,49 @@ def lan_rtt_64(remote):
     return rtt_us(open(os.path.join(logdir, "A.log"), encoding="latin-1").read().replace("\r", ""))
 
 
+FILE_ROUNDS = 11
+
+
+def bench_us(log, name, who):
+    """Figure name ([who] BENCH name median ...) in microseconds."""
+    khz = re.search(r"^clock: TSC at (\d+) kHz", log, re.M)
+    fig = re.search(r"^\[%s\] BENCH %s (\d+)" % (who, name), log, re.M)
+    if not khz or not fig:
+        sys.exit("bench: no %s or TSC rate in:\n%s" % (name, log[-3000:]))
+    return int(fig.group(1)) * 1000.0 / int(khz.group(1))
+
+
+def file_read_64k_us(remote):
+    """9P read time per 64 KiB (filebench's file_read_64k) under TCG: the
+    server on the same machine, or (remote) on another, through both
+    gateways, bridges and NE2000s (guests/gateway.c)."""
+    g = os.path.join(TOP, "build", "guests")
+    fb = os.path.join(TOP, "build", "bench", "filebench.elf") + \
+        " name=filebench rounds=%d" % FILE_ROUNDS
+    fs = os.path.join(g, "fileserver.elf") + " name=fileserver exit_after_clients=1"
+    if not remote:
+        mods = ",".join(m.replace(",", ",,") for m in
+                        (os.path.join(g, "msgns.elf") + " name=ns", fs, fb))
+        p = subprocess.run(["qemu-system-i386"] + BASE[1:] + MODES["tcg"] +
+                           ["-kernel", HV, "-initrd", mods],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+        return bench_us(p.stdout.decode("latin-1").replace("\r", ""), "file_read_64k",
+                        "filebench")
+    logdir = os.path.join(TOP, "build", "bench-remote")
+    machine = lambda n, app: [
+        os.path.join(g, "msgns.elf") + " name=ns lan=gw%d,bridge%d" % (n, n), app,
+        os.path.join(g, "gateway.elf") + " name=gw%d lan=33 circuits=1 mem=2M" % n,
+        os.path.join(g, "bridge.elf") + " name=bridge%d lan=33 machine=%d" % (n, n)]
+    p = subprocess.run([sys.executable, os.path.join(TOP, "tools", "remote.py"), "--hv", HV,
+                        "--log-dir", logdir, "--machine", "A"] + machine(1, fb) +
+                       ["--machine", "B"] + machine(2, fs),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+    if p.returncode:
+        sys.exit("bench: the two machines failed:\n%s" % p.stdout.decode()[-3000:])
+    return bench_us(open(os.path.join(logdir, "A.log"), encoding="latin-1").read()
+                    .replace("\r", ""), "file_read_64k", "filebench")
+
+
 def main():
     quick = "--quick" in sys.argv
     args = [a for a in sys.argv[1:] if a != "--quick"]
@@ -328,6 +371,15 @@ def main():
               "on localhost; median of %d frames, median of 3 runs):" % REMOTE_FRAMES)
         print("  one machine: %.0f us; two machines, through both bridges, NE2000s and the "
               "wire: %.0f us; ratio %.1f" % (local, remote, remote / local))
+        f_local = sorted(file_read_64k_us(False) for _ in range(3))[1]
+        f_remote = sorted(file_read_64k_us(True) for _ in range(3))[1]
+        result["remote"].update({"file_read_64k_us": f_local,
+                                 "remote_file_read_64k_us": f_remote})
+        print("9P read of 64 KiB (filebench's file_read_64k, median of %d rounds, median of 3 "
+              "runs), TCG:" % FILE_ROUNDS)
+        print("  server on the same machine: %.0f us (%.1f MB/s); on another, through both "
+              "gateways, bridges and NE2000s: %.0f us (%.1f MB/s); ratio %.1f"
+              % (f_local, 65536 / f_local, f_remote, 65536 / f_remote, f_remote / f_local))
 
     out = os.path.join(TOP, "build", "bench.json")
     with open(out, "w") as f:

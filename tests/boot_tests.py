@@ -2813,9 +2813,11 @@ class Network:
     dead; inject [(watched, pattern, frames)] has the hub send the frames
     [(machine or None for all, bytes)], a hostile station on the wire."""
 
-    def __init__(self, name, machines, check, stop_when=(), inject=(), timeout=60):
+    def __init__(self, name, machines, check, stop_when=(), inject=(), timeout=60,
+                 reorder_every=0):
         self.name, self.machines, self.check = name, list(machines), check
         self.stop_when, self.inject, self.timeout = list(stop_when), list(inject), timeout
+        self.reorder_every = reorder_every      # the hub swaps every Nth frame with the next
 
 
 NETWORKS = []
@@ -3156,6 +3158,19 @@ NETWORKS += [
                                        bridge_args="loss=3 corrupt=3"),
                      all_of(check_exited(1, "fs"), check_exited(2, "gw2")))],
             check_remote_files_lossy),
+    # A wire that reorders: the hub sends every 11th frame a machine sends
+    # after the next one. A LAN frame whose fragments come out of order is
+    # lost (the bridge counts it incomplete); a segment after a gap is
+    # dropped by the gateway and sent again: the tree arrives intact, in
+    # order.
+    Network("remote-files-reorder",
+            [Machine(remote_fs_machine(1, [("client", "fileclient", "wait_ms=20000")]),
+                     all_of(check_exited(1, "client"), check_exited(2, "gw1"))),
+             Machine(remote_fs_machine(2, [("fs", "fileserver", "exit_after_clients=1")]),
+                     all_of(check_exited(1, "fs"), check_exited(2, "gw2")))],
+            lambda ctxs, hub: check_remote_files(ctxs, hub) +
+            ([] if hub.reordered > 0 else ["the hub reordered nothing"]),
+            reorder_every=11),
     Network("remote-files-killed",
             [Machine(remote_fs_machine(1, [("client", "fileclient", "wait_ms=1000")]),
                      all_of(check_exited(1, "client", status=1), check_exited(2, "gw1")),

@@ -345,7 +345,7 @@ def run_net(run, workroot):
     each machine's own expectations, then the test's."""
     net = run.test
     start = time.time()
-    hub = wirehub.WireHub(len(net.machines))
+    hub = wirehub.WireHub(len(net.machines), net.reorder_every)
     workdir = tempfile.mkdtemp(prefix=re.sub(r"\W", "_", run.name) + ".", dir=workroot)
     procs, logs = [], []
     try:

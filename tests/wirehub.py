@@ -15,7 +15,7 @@ import threading
 
 
 class WireHub:
-    def __init__(self, n_machines):
+    def __init__(self, n_machines, reorder_every=0):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
@@ -27,6 +27,10 @@ class WireHub:
                 self.machine_ports.append(s.getsockname()[1])
         self.frames = [0] * n_machines          # frames each machine sent
         self.cut = set()                        # machines whose frames go nowhere
+        # Every reorder_every-th frame a machine sends is held back and
+        # goes out after its next one: a wire that reorders.
+        self.reorder_every, self.held = reorder_every, {}
+        self.reordered = 0
         self.lock = threading.Lock()
         self.stopping = False
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -61,9 +65,17 @@ class WireHub:
                 self.frames[src] += 1
                 if src in self.cut:
                     continue
-                for i, p in enumerate(self.machine_ports):
-                    if i != src and i not in self.cut:
-                        self.sock.sendto(frame, ("127.0.0.1", p))
+                out = [frame]
+                if self.reorder_every and self.frames[src] % self.reorder_every == 0:
+                    self.held[src] = frame      # goes after the next one
+                    continue
+                if src in self.held:
+                    out.append(self.held.pop(src))
+                    self.reordered += 1
+                for f in out:
+                    for i, p in enumerate(self.machine_ports):
+                        if i != src and i not in self.cut:
+                            self.sock.sendto(f, ("127.0.0.1", p))
 
     def inject(self, frame, to=None):
         """A frame from nowhere (a hostile station on the wire): to
