@@ -3,7 +3,7 @@
  * runs on each machine, a client of its machine's introducer and a
  * station on its machine's LAN, which the bridges carry to the others.
  *
- *   module line: gateway.elf name=gw1 lan=33 [circuits=N] [rto_ms=100] mem=2M
+ *   module line: gateway.elf name=gw1 lan=33 [circuits=N] [rto_ms=100] [window=2] mem=2M
  *
  * Names. Every ANNOUNCE_MS it asks its introducer what is listened under
  * here (msg_list) and broadcasts the names on the LAN. For a name another
@@ -21,10 +21,12 @@
  * the bridges are best-effort), so the circuit keeps the transport's
  * promises itself: segments are numbered in each direction, the receiver
  * takes only the next one in order and acknowledges everything up to it,
- * and the sender sends one whole message (its segments back to back),
- * then sends them again from the first unacknowledged one every rto_ms
- * until they are all acknowledged, before it takes the next message from
- * its local connection. Nothing is delivered twice, out of order, or
+ * and the sender keeps at most `window` segments of one message
+ * unacknowledged (two segments are six wire frames, within the nine a
+ * receiving NE2000's ring holds), sends them again from the first
+ * unacknowledged one after rto_ms without progress, and takes the next
+ * message from its local connection only when all of this one is
+ * acknowledged. Nothing is delivered twice, out of order, or
  * damaged (the LAN copies exactly; the bridges drop what fails the CRC).
  *
  * Resets. A local connection that resets is a CLOSE to the other side,
@@ -84,6 +86,7 @@ struct circuit {
 	/* one message going across */
 	bool sending;
 	uint32_t out_len, first_seq, nsegs, acked;	/* acked: seq up to which all arrived */
+	uint32_t next_seq;		/* the next segment not sent yet */
 	uint8_t out[MSG_MAX];
 	/* one coming in */
 	bool complete;			/* in[] holds a whole message not yet delivered */
@@ -96,6 +99,7 @@ static struct circuit circuits[MAX_CIRCUITS];
 static uint8_t frame[LAN_MAX_PAYLOAD];
 static uint16_t next_id = 1;
 static uint64_t rto_ns;
+static uint32_t window;			/* segments unacknowledged at once */
 static struct {
 	uint32_t opened, refused, closed, reset_peer_gone, reset_silent;
 	uint32_t segs_out, segs_again, segs_in, segs_dropped, msgs_out, msgs_in;
@@ -166,10 +170,14 @@ static struct circuit *circuit_of(uint32_t peer, const struct gw_hdr *h)
 
 /* ---- sending one message */
 
-/* Send the message's segments from seq `from` on. */
-static void send_segments(struct circuit *c, uint32_t from)
+/* Send the message's segments from next_seq on, as far as the window
+ * allows: at most `window` unacknowledged at once. */
+static void send_segments(struct circuit *c)
 {
-	for (uint32_t seq = from; seq < c->first_seq + c->nsegs; seq++) {
+	uint32_t end = c->first_seq + c->nsegs;
+	if (end > c->acked + window)
+		end = c->acked + window;
+	for (uint32_t seq = c->next_seq; seq < end; seq++) {
 		uint32_t k = seq - c->first_seq, off = k * SEG_MAX;
 		uint32_t len = c->out_len - off < SEG_MAX ? c->out_len - off : SEG_MAX;
 		struct gw_hdr h = { .type = GW_DATA, .from_opener = c->mine, .circuit = c->id,
@@ -177,8 +185,9 @@ static void send_segments(struct circuit *c, uint32_t from)
 				    .status = k + 1 == c->nsegs };
 		send_frame(c->peer, &h, c->out + off, len);
 		st.segs_out++;
+		c->next_seq = seq + 1;
+		c->sent_at = sv_now();
 	}
-	c->sent_at = sv_now();
 }
 
 /* Take the next message from the local connection, if the last one has
@@ -190,10 +199,12 @@ static void pump_out(struct circuit *c)
 			c->sending = false;
 			st.msgs_out++;
 		} else if (sv_now() - c->sent_at >= rto_ns) {
-			st.segs_again += c->first_seq + c->nsegs - c->acked;
-			send_segments(c, c->acked);
+			st.segs_again += c->next_seq - c->acked;
+			c->next_seq = c->acked;		/* go back to the first unacknowledged */
+			send_segments(c);
 			return;
 		} else {
+			send_segments(c);		/* as far as the acknowledgements let us */
 			return;
 		}
 	}
@@ -208,7 +219,8 @@ static void pump_out(struct circuit *c)
 	c->out_len = (uint32_t)n;
 	c->first_seq = c->acked;
 	c->nsegs = n == 0 ? 1 : ((uint32_t)n + SEG_MAX - 1) / SEG_MAX;
-	send_segments(c, c->first_seq);
+	c->next_seq = c->first_seq;
+	send_segments(c);
 }
 
 /* A whole message came in: hand it to the local connection. */
@@ -452,6 +464,9 @@ int main(const struct sv_start_info *si)
 {
 	uint32_t until = sv_cmdline_uint("circuits", 0);
 	rto_ns = sv_cmdline_uint("rto_ms", 100) * MS;
+	window = sv_cmdline_uint("window", 2);
+	if (window == 0)
+		window = 1;
 	int32_t self = lan_attach((sv_share_t)sv_cmdline_uint("lan", SV_MAX_SHARES + 1), si->name,
 				  NULL);
 	if (self < 0) {
