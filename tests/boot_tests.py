@@ -2780,6 +2780,16 @@ TESTS += [
                 check_nic_interrupts, check_no_kills),
          modules=[Module("name=nicloop frames=200", elf="nicloop")],
          emulators=("qemu",), nic="loop"),
+    # Bochs's NE2000 on a wire to nowhere (ethmod=null): found, its MAC
+    # read, every frame sent (each send completes with the card's
+    # interrupt), nothing received, the card given back.
+    Test("nic-null",
+         all_of(check_verdict("nicloop", "nicloop"), check_exited(0, "nicloop"),
+                check_lines(r"^device 1: NE2000, ports 0x300-0x31f, IRQ 10; slice",
+                            r"^\[nicloop\] NE2000 at 0x300, IRQ 10, MAC 52:54:00:12:34:56$"),
+                check_nic_interrupts, check_no_kills),
+         modules=[Module("name=nicloop frames=30 loop=0", elf="nicloop")],
+         emulators=("bochs",), nic="null", smp_too=False),
     # Without a card the device is absent: the boot says so.
     Test("nic-absent",
          all_of(check_lines(r"^device 1: NE2000, ports 0x300-0x31f, IRQ 10: not on this machine$"),

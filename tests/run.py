@@ -257,6 +257,8 @@ def boot_bochs(test, workdir, iso, cpus=1):
     for attempt in (1, 2):
         bdir = os.path.join(workdir, "bochs%d" % attempt)
         env = dict(os.environ, BOCHS_QUIET="1", BOCHS_CPUS=str(cpus))
+        if test.nic == "null":      # an NE2000 on a wire to nowhere
+            env["BOCHS_NE2K"] = "null"
         peer = None
         if test.com2_peer:      # COM2 a TCP server, the test's peer its client
             port = free_tcp_port()

@@ -8,7 +8,9 @@
 # second serial port, the passthrough device of docs/devices.md) and
 # bochs.log. With BOCHS_COM2=HOST:PORT, COM2 is a TCP server there
 # instead (Bochs waits for a client to connect before it starts): the
-# test harness's COM2 peer.
+# test harness's COM2 peer. With BOCHS_NE2K=ETHMOD the machine has an
+# NE2000 at 0x300, IRQ 10 (docs/remote.md), on that Bochs network backend
+# (null: what it sends goes nowhere, nothing comes).
 # Bochs's own exit status is always 1, so this script reads the
 # hypervisor's "sharevisor: exit status N" line from com1.log and exits
 # with N (or 125 if there is no such line). When run on a terminal, the
@@ -36,6 +38,9 @@ $(if [ -n "${BOCHS_COM2:-}" ]; then
 	echo "com2: enabled=1, mode=socket-server, dev=$BOCHS_COM2"
 else
 	echo "com2: enabled=1, mode=file, dev=$work/com2.log"
+fi)
+$(if [ -n "${BOCHS_NE2K:-}" ]; then
+	echo "ne2k: enabled=1, ioaddr=0x300, irq=10, mac=52:54:00:12:34:56, ethmod=$BOCHS_NE2K"
 fi)
 port_e9_hack: enabled=1
 display_library: rfb, options="timeout=0"
