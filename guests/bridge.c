@@ -36,6 +36,7 @@
 #include "sv.h"
 
 _Static_assert(BRIDGE_MAX_MSG == LAN_MAX_PAYLOAD, "a LAN frame fits a wire message");
+_Static_assert(BRIDGE_MAX_MSG / BRIDGE_MAX_PAYLOAD < 32, "a frame's pieces fit a 32-bit mask");
 
 #define NIC_PORT	(SV_PORT_FIRST_FREE + 2)
 #define MAX_MACHINES	8
@@ -46,8 +47,10 @@ struct machine {
 	uint32_t number;		/* 0: slot free */
 	uint8_t mac[ETH_ALEN];
 	uint64_t heard_ns;
-	/* Reassembly of one LAN frame at a time: its fragments come in order. */
-	uint16_t msg, have;
+	/* Reassembly of one LAN frame at a time (a machine's bridge sends
+	 * one frame's pieces back to back), the pieces in any order. */
+	uint16_t msg, total;
+	uint32_t have;			/* bit k: piece k is here */
 	bool assembling;
 	char src[BRIDGE_NAME], dst[BRIDGE_NAME];
 	uint8_t data[BRIDGE_MAX_MSG];
@@ -152,7 +155,8 @@ static void send_hello(void)
 }
 
 /* A LAN frame from local station src to dst (a remote station, or
- * broadcast): to the wire in fragments. */
+ * broadcast): to the wire in fragments. (lan_bridge_recv never gives an
+ * empty one: the LAN cannot tell an empty frame from none.) */
 static void to_wire(uint32_t src, uint32_t dst, const uint8_t *data, uint32_t len)
 {
 	struct bridge_hdr h = { 0 };
@@ -173,13 +177,11 @@ static void to_wire(uint32_t src, uint32_t dst, const uint8_t *data, uint32_t le
 	name_copy(h.src, lan_name(src));
 	h.msg = msg_out++;
 	h.total = (uint16_t)len;
-	for (uint32_t off = 0; off < len || off == 0; off += BRIDGE_MAX_PAYLOAD) {
+	for (uint32_t off = 0; off < len; off += BRIDGE_MAX_PAYLOAD) {
 		uint32_t piece = len - off < BRIDGE_MAX_PAYLOAD ? len - off : BRIDGE_MAX_PAYLOAD;
 		h.frag = (uint16_t)off;
 		wire_send(mac, BRIDGE_DATA, &h, data + off, (uint16_t)piece);
 		st.fragments_out++;
-		if (len == 0)
-			break;
 	}
 	st.lan_to_wire++;
 }
@@ -296,7 +298,10 @@ static void deliver(struct machine *m, uint32_t total)
 		st.no_station++;		/* nobody here by that name */
 }
 
-/* A DATA fragment from m. */
+/* A DATA fragment from m: piece k of its frame covers bytes from
+ * k * BRIDGE_MAX_PAYLOAD, all but the last that long. A piece of another
+ * frame ends the one being put together (it lost a piece); a copy of a
+ * piece we have is ignored. */
 static void data_from(struct machine *m, const struct bridge_hdr *h)
 {
 	st.fragments_in++;
@@ -304,26 +309,32 @@ static void data_from(struct machine *m, const struct bridge_hdr *h)
 		st.spoofed++;
 		return;
 	}
-	if (h->frag == 0) {
+	uint32_t k = h->frag / BRIDGE_MAX_PAYLOAD;
+	uint32_t pieces = (h->total + BRIDGE_MAX_PAYLOAD - 1) / BRIDGE_MAX_PAYLOAD;
+	uint32_t rest = (uint32_t)h->total - h->frag;	/* bridge_check: frag + len <= total */
+	uint32_t want = rest < BRIDGE_MAX_PAYLOAD ? rest : BRIDGE_MAX_PAYLOAD;
+	if (h->frag % BRIDGE_MAX_PAYLOAD || h->len != want) {
+		st.malformed++;			/* not how a bridge cuts a frame */
+		return;
+	}
+	if (!m->assembling || h->msg != m->msg || h->total != m->total ||
+	    memcmp(m->src, h->src, BRIDGE_NAME) != 0 || memcmp(m->dst, h->dst, BRIDGE_NAME) != 0) {
 		if (m->assembling)
 			st.incomplete++;	/* the last one lost a piece */
 		m->assembling = true;
 		m->msg = h->msg;
+		m->total = h->total;
 		m->have = 0;
 		memcpy(m->src, h->src, BRIDGE_NAME);
 		memcpy(m->dst, h->dst, BRIDGE_NAME);
-	} else if (!m->assembling || h->msg != m->msg || h->frag != m->have ||
-		   memcmp(m->src, h->src, BRIDGE_NAME) != 0) {
-		if (m->assembling)
-			st.incomplete++;	/* a piece went missing */
-		m->assembling = false;
-		return;
 	}
+	if (m->have & 1u << k)
+		return;				/* a copy */
 	memcpy(m->data + h->frag, h + 1, h->len);
-	m->have = (uint16_t)(h->frag + h->len);
-	if (m->have == h->total) {
+	m->have |= 1u << k;
+	if (m->have == (1u << pieces) - 1) {
 		m->assembling = false;
-		deliver(m, h->total);
+		deliver(m, m->total);
 	}
 }
 
@@ -417,23 +428,26 @@ int main(const struct sv_start_info *si)
 	uint64_t next_hello = 0;
 	bool had_stations = false;
 	for (;;) {
-		uint64_t now = sv_now();
-		if (now >= next_hello) {
-			send_hello();
-			next_hello = now + hello_ns;
-		}
-		expire(now, dead_ns);
 		bool busy = false;
 		int32_t n;
 		while ((n = ne2k_receive(wire, sizeof(wire))) > 0) {
 			from_wire(wire, (uint32_t)n, sv_now());
 			busy = true;
 		}
+		/* The LAN's frames before a HELLO: a station that sent its
+		 * last frame and left must not be announced gone before that
+		 * frame is on the wire. */
 		uint32_t src, dst;
 		while ((n = lan_bridge_recv(&src, &dst, lan_buf, sizeof(lan_buf))) > 0) {
 			to_wire(src, dst, lan_buf, (uint32_t)n);
 			busy = true;
 		}
+		uint64_t now = sv_now();
+		if (now >= next_hello) {
+			send_hello();
+			next_hello = now + hello_ns;
+		}
+		expire(now, dead_ns);
 		uint32_t stations = local_stations(self);
 		had_stations |= stations > 0;
 		if (had_stations && stations == 0)

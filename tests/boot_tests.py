@@ -2937,9 +2937,12 @@ def names_payload(*names):
     return b"".join(n.encode().ljust(16, b"\0") for n in names)
 
 
-def hostile_wire_frames():
+def hostile_wire_frames(oversized_only=False):
     """[(machine or None, frame)]: what a hostile station on the wire
-    sends, and which counter of each bridge's must go up for it."""
+    sends, and which counter of each bridge's must go up for it. The two
+    frames longer than Ethernet (23 of the ring's 58 pages) go in a burst
+    of their own (oversized_only), so that no card runs out of room and
+    drops a frame whose count the test expects."""
     H, D = 1, 2
     good = dict(kind=D, machine=9, payload=b"x" * 10, src="mallory", dst="pong")
     everyone = [
@@ -2958,7 +2961,9 @@ def hostile_wire_frames():
     # Longer than Ethernet allows: QEMU's card stores them in its ring all
     # the same; the NE2000 driver steps over them (its 'skipped').
     oversized = [wire_frame(**dict(good, payload=b"o" * n, total=n)) for n in (1600, 4000)]
-    return ([(None, f) for f in everyone + oversized] +
+    if oversized_only:
+        return [(None, f) for f in oversized]
+    return ([(None, f) for f in everyone] +
             [(0, wire_frame(H, 1, names_payload())),            # our own machine number
              (0, wire_frame(D, 9, b"hi", src="ping", dst="pong")),   # claims our station
              (0, wire_frame(H, 9, names_payload("ping", "ghost"))),  # ... in a HELLO
@@ -3002,7 +3007,8 @@ NETWORKS += [
                      check_exited(1, "ping")),
              Machine(remote_lan_machine(2, [("pong", "pong", "")]), check_exited(1, "pong"))],
             check_remote_hostile,
-            inject=[(0, r"^\[ping\] sending ", hostile_wire_frames())]),
+            inject=[(0, r"^\[ping\] sending ", hostile_wire_frames()),
+                    (0, r"^\[ping\] 500 frames echoed$", hostile_wire_frames(True))]),
 ]
 
 
@@ -3169,10 +3175,10 @@ NETWORKS += [
                      all_of(check_exited(1, "fs"), check_exited(2, "gw2")))],
             check_remote_files_lossy),
     # A wire that reorders: the hub sends every 11th frame a machine sends
-    # after the next one. A LAN frame whose fragments come out of order is
-    # lost (the bridge counts it incomplete); a segment after a gap is
-    # dropped by the gateway and sent again: the tree arrives intact, in
-    # order.
+    # after the next one. A bridge puts a LAN frame's pieces together in
+    # any order, but a piece of the next frame before this one's last
+    # loses this one (counted incomplete); the gateway drops a segment
+    # after a gap and it is sent again: the tree arrives intact, in order.
     Network("remote-files-reorder",
             [Machine(remote_fs_machine(1, [("client", "fileclient", "wait_ms=20000")]),
                      all_of(check_exited(1, "client"), check_exited(2, "gw1"))),
