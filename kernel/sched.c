@@ -396,14 +396,16 @@ static __attribute__((noinline, cold)) struct domain *wait_for_runnable(struct c
 static void switch_to(struct cpu *c, struct domain *d, struct domain *next)
 {
 	struct domain *leaving = d && domain_alive(d) ? d : NULL;
+	uint32_t mask = on_cpu_mask;
 
 	if (d)
-		on_cpu_mask &= ~(1u << d->id);
-	on_cpu_mask |= 1u << next->id;
+		mask &= ~(1u << d->id);
+	on_cpu_mask = mask | 1u << next->id;
 	PROFILE_STAGE(PROF_SWITCH);
 	fpu_switch(leaving, next);	/* its FPU registers (kernel/fpu.c) */
 	c->running = next;
-	c->ran |= 1u << next->id;
+	if (smp_on)
+		c->ran |= 1u << next->id;	/* for the report, which only SMP prints */
 	next->hv_stack = c->stack_top;	/* where its traps go on from its ctx */
 	next->cpu = c;
 	tss_set_kernel_stack(&c->tss.tss, (uint32_t)(uintptr_t)(&next->ctx + 1));

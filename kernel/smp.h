@@ -51,7 +51,7 @@ struct cpu {
 	volatile uint32_t requests;	/* REQ_* another CPU waits for (smp_request) */
 	uint32_t not_here;		/* domains pinned to other CPUs (cpu=N) */
 	uint32_t kicks;			/* IPIs it was sent, for the report */
-	uint32_t ran;			/* bit id: domain id ran here */
+	uint32_t ran;			/* bit id: domain id ran here (with several CPUs) */
 	uint64_t timer_at;		/* its APIC timer fires then (TSC ns); 0 idle */
 	uint32_t timer_irqs;		/* timer interrupts it took, for the report */
 	struct cpu_tss tss __attribute__((aligned(8)));
