@@ -769,6 +769,14 @@ TESTS += [
                             r"\(tick=periodic\)$"),
                 check_timer_interrupts("the PIT's tick", at_least=30)),
          hv_args="tick=periodic", modules=SPINNER_TICKER),
+    # A CPU without a local APIC (QEMU's -cpu qemu32,-apic): no APIC timer,
+    # so the PIT's tick keeps time, deadlines and slices included.
+    Test("spinner-ticker-no-apic",
+         all_of(check_spinner_ticker, check_exited(0, "spinner"), check_exited(1, "ticker"),
+                check_lines(r"^time: the PIT's tick at 100 Hz checks slices and deadlines "
+                            r"\(no local APIC timer\)$"),
+                check_timer_interrupts("the PIT's tick", at_least=30)),
+         modules=SPINNER_TICKER, emulators=("qemu",), qemu_cpu="qemu32,-apic", smp_too=False),
     Test("bad-guest-modules",
          all_of(check_refused(1, "badmachine", "not an i386 ELF file (wrong machine)"),
                 check_refused(3, "outside", "a segment lies outside the guest's memory"),
