@@ -124,14 +124,16 @@ int main(const struct sv_start_info *si)
 	CHECK_RC(ne2k_send(tx, 100), SV_OK);
 	make_frame(1001, 100, broadcast);
 	CHECK_RC(ne2k_send(tx, 100), SV_OK);
-	int32_t n = loops ? receive_within(2000) : 100;
-	if (!loops)
-		memcpy(rx, tx, 100);		/* nothing to check */
-	uint32_t seq_got = 0;
-	if (n >= ETH_HEADER + 4)
-		memcpy(&seq_got, rx + ETH_HEADER, 4);
-	CHECK(n == 100 && seq_got == 1001 && memcmp(rx, broadcast, ETH_ALEN) == 0,
-	      "after a stranger's frame and a broadcast one, got %d bytes, frame %u", n, seq_got);
+	int32_t n;
+	if (loops) {
+		n = receive_within(2000);
+		uint32_t seq_got = 0;
+		if (n >= ETH_HEADER + 4)
+			memcpy(&seq_got, rx + ETH_HEADER, 4);
+		CHECK(n == 100 && seq_got == 1001 && memcmp(rx, broadcast, ETH_ALEN) == 0,
+		      "after a stranger's frame and a broadcast one, got %d bytes, frame %u", n,
+		      seq_got);
+	}
 
 	/* A burst, more than the ring holds: what comes back is burst frames,
 	 * intact, in order, none twice; which ones is the card's affair (it
@@ -141,7 +143,7 @@ int main(const struct sv_start_info *si)
 		if (!CHECK_RC(ne2k_send(tx, NE2K_MAX_FRAME), SV_OK))
 			break;
 	}
-	uint32_t burst_back = loops ? 0 : 1, next_k = 0;
+	uint32_t burst_back = 0, next_k = 0;
 	while (loops && (n = receive_within(200)) != 0) {
 		uint32_t seq = 0;
 		if (n >= ETH_HEADER + 4)
@@ -153,8 +155,9 @@ int main(const struct sv_start_info *si)
 		next_k = k + 1;
 		burst_back++;
 	}
-	CHECK(burst_back >= 1 && burst_back <= BURST, "%u of the burst's %u frames came back",
-	      burst_back, BURST);
+	if (loops)
+		CHECK(burst_back >= 1 && burst_back <= BURST, "%u of the burst's %u frames came back",
+		      burst_back, BURST);
 	make_frame(3000, 1000, me);
 	CHECK_RC(ne2k_send(tx, 1000), SV_OK);
 	if (loops)
