@@ -27,6 +27,18 @@ static void write_mask(void)
 	outb(PIC2_DATA, irq_mask >> 8);
 }
 
+/* The ELCR (edge/level control, PIIX and its kin): one bit per IRQ, set
+ * for level-triggered. Firmware sets it for the IRQs it gives to PCI
+ * (QEMU's SeaBIOS: 5, 9, 10, 11), but our devices are ISA and raise edges.
+ * It matters for isolation too: a level-triggered line that a device
+ * holds high interrupts again after every EOI until the device is
+ * acknowledged, so a passthrough device's owner that never acknowledges
+ * would keep the CPU in the hypervisor. Edge-triggered, it gets no more
+ * interrupts until it does. So pic_init makes every line edge-triggered:
+ * nothing here is PCI. */
+#define ELCR1		0x4D0
+#define ELCR2		0x4D1
+
 void pic_init(void)
 {
 	outb(PIC1_DATA, 0xFF);			/* mask all while we program */
@@ -39,33 +51,13 @@ void pic_init(void)
 	outb(PIC2_DATA, T_IRQ0 + 8);
 	outb(PIC2_DATA, PIC_CASCADE_IRQ);	/* ICW3: slave identity */
 	outb(PIC2_DATA, ICW4_8086);
+	outb(ELCR1, 0);				/* every line edge-triggered */
+	outb(ELCR2, 0);
 	write_mask();
-}
-
-/* The ELCR (edge/level control, PIIX and its kin): one bit per IRQ, set
- * for level-triggered. Firmware sets it for the IRQs it gives to PCI
- * (QEMU's SeaBIOS: 5, 9, 10, 11), but our devices are ISA and raise edges.
- * It matters for isolation too: a level-triggered line that a device
- * holds high interrupts again after every EOI until the device is
- * acknowledged, so a passthrough device's owner that never acknowledges
- * would keep the CPU in the hypervisor. Edge-triggered, it gets no more
- * interrupts until it does. IRQs 0-2 are edge-triggered always. */
-#define ELCR1		0x4D0
-#define ELCR2		0x4D1
-
-static void set_edge_triggered(int irq)
-{
-	uint16_t port = irq < 8 ? ELCR1 : ELCR2;
-	uint8_t bit = (uint8_t)(1u << (irq & 7));
-	uint8_t elcr = inb(port);
-	if (elcr & bit)
-		outb(port, elcr & (uint8_t)~bit);
 }
 
 void pic_unmask(int irq)
 {
-	if (irq > PIC_CASCADE_IRQ)
-		set_edge_triggered(irq);
 	irq_mask &= ~(1u << irq);
 	write_mask();
 }

@@ -1,6 +1,9 @@
 /*
- * timer.c: the PIT, channel 0, in rate-generator mode at HZ. Each tick
- * will drive the scheduler and domain timers; for now it counts.
+ * timer.c: the PIT, channel 0, in rate-generator mode at HZ. Its tick
+ * keeps time during the boot (the self-tests, the clocks measured
+ * against its count); once the domains run, only with tick=periodic or
+ * without an APIC timer (kernel/sched.c, sched_tick): tickless, its
+ * interrupt is masked.
  */
 #include "domain.h"
 #include "param.h"
