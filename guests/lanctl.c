@@ -32,31 +32,6 @@ static uint32_t free_frames(void)
 	return mi.free_frames;
 }
 
-/* The id of the domain called name, or -1. */
-static int domain_named(const char *name, size_t len, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strnlen(doms[i].name, SV_NAME_MAX) == len && strncmp(doms[i].name, name, len) == 0)
-			return (int)doms[i].domid;
-	return -1;
-}
-
-/* Grant share to every domain named in list (comma-separated). */
-static void grant_to_each(sv_share_t share, const char *list, int n, const char *what)
-{
-	for (const char *p = list; *p;) {
-		size_t len = 0;
-		while (p[len] && p[len] != ',')
-			len++;
-		int dom = domain_named(p, len, n);
-		if (dom < 0 || sv_share_grant(share, (uint32_t)dom) < 0)
-			printf("cannot grant %s %d to '%.*s'\n", what, share, (int)len, p);
-		else
-			printf("%s %d granted to %.*s (domain %d)\n", what, share, (int)len, p, dom);
-		p += len + (p[len] == ',');
-	}
-}
-
 static void on_event(uint32_t port)
 {
 	(void)port;	/* SV_PORT_DOMAIN_EXIT: sv_others_ended() will look */
@@ -83,7 +58,7 @@ int main(const struct sv_start_info *si)
 		       share, LAN_SHARE_ID);
 		return 1;
 	}
-	grant_to_each(share, lan, n, "LAN share");
+	sv_share_grant_each(share, lan, "LAN share");
 
 	/* fuzz=: two shares for the hostile guests to abuse. */
 	char fuzz[64];
@@ -91,7 +66,7 @@ int main(const struct sv_start_info *si)
 	if (sv_cmdline_get("fuzz", fuzz, sizeof(fuzz))) {
 		for (int i = 0; i < 2; i++) {
 			fuzz_shares[i] = sv_share_create(i ? 4 : 1);
-			grant_to_each(fuzz_shares[i], fuzz, n, "fuzz share");
+			sv_share_grant_each(fuzz_shares[i], fuzz, "fuzz share");
 		}
 	}
 
@@ -99,7 +74,7 @@ int main(const struct sv_start_info *si)
 	sv_share_t share2 = -1;
 	if (sv_cmdline_get("lan2", lan, sizeof(lan))) {
 		share2 = sv_share_create(1);
-		grant_to_each(share2, lan, n, "LAN share");
+		sv_share_grant_each(share2, lan, "LAN share");
 	}
 
 	sv_block_until(sv_others_ended);	/* woken by SV_PORT_DOMAIN_EXIT */

@@ -284,17 +284,8 @@ int main(const struct sv_start_info *si)
 	sv_share_t lan_share = -1;
 	if (sv_cmdline_get("lan", lan, sizeof(lan))) {
 		lan_share = sv_share_create(1);
-		for (const char *p = lan; *p && lan_share >= 0;) {
-			size_t len = 0;
-			while (p[len] && p[len] != ',')
-				len++;
-			for (int i = 0; i < n; i++)
-				if (strnlen(doms[i].name, SV_NAME_MAX) == len &&
-				    strncmp(doms[i].name, p, len) == 0)
-					sv_share_grant(lan_share, doms[i].domid);
-			p += len + (p[len] == ',');
-		}
-		printf("LAN share %d for %s\n", lan_share, lan);
+		if (lan_share >= 0)
+			sv_share_grant_each(lan_share, lan, "LAN share");
 	}
 
 	while (!sv_others_ended()) {

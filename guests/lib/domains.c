@@ -19,6 +19,32 @@ bool sv_domain_running(uint32_t domid)
 	return false;
 }
 
+/* The id of the domain called name (len bytes), or -1; doms[] as
+ * sv_domain_list last filled it (n entries). */
+static int domain_named(const char *name, size_t len, int32_t n)
+{
+	for (int32_t i = 0; i < n && i < SV_MAX_DOMAINS; i++)
+		if (strnlen(doms[i].name, SV_NAME_MAX) == len && strncmp(doms[i].name, name, len) == 0)
+			return (int)doms[i].domid;
+	return -1;
+}
+
+void sv_share_grant_each(sv_share_t share, const char *list, const char *what)
+{
+	int32_t n = sv_domain_list(doms, SV_MAX_DOMAINS);
+	for (const char *p = list; *p;) {
+		size_t len = 0;
+		while (p[len] && p[len] != ',')
+			len++;
+		int dom = domain_named(p, len, n);
+		if (dom < 0 || sv_share_grant(share, (uint32_t)dom) < 0)
+			printf("cannot grant %s %d to '%.*s'\n", what, share, (int)len, p);
+		else
+			printf("%s %d granted to %.*s (domain %d)\n", what, share, (int)len, p, dom);
+		p += len + (p[len] == ',');
+	}
+}
+
 bool sv_others_ended(void)
 {
 	int32_t n = sv_domain_list(doms, SV_MAX_DOMAINS);

@@ -63,6 +63,9 @@ int32_t sv_device_config(uint32_t dev, uint32_t slice_ms, uint32_t grace_ms);
 /* Domain 0 asks about the others (guests/lib/domains.c). */
 bool sv_domain_running(uint32_t domid);		/* runnable or blocked */
 bool sv_others_ended(void);			/* every other domain exited or was killed */
+/* Grant share to each domain named in list (comma-separated), saying so
+ * ("WHAT 32 granted to ping (domain 1)") or that it cannot. */
+void sv_share_grant_each(sv_share_t share, const char *list, const char *what);
 
 /* The raw hypercall, for tests that pass deliberately bad arguments. */
 int32_t sv_hypercall(uint32_t op, uint32_t a1, uint32_t a2, uint32_t a3,
