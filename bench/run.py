@@ -244,33 +244,42 @@ def rtt_us(log):
     return int(rtt.group(1)) * 1000.0 / int(khz.group(1))
 
 
+def one_machine(mods):
+    """Boot mods ("PATH ARGS" each) on one machine under TCG: its console."""
+    p = subprocess.run(["qemu-system-i386"] + BASE[1:] + MODES["tcg"] +
+                       ["-kernel", HV, "-initrd", ",".join(m.replace(",", ",,") for m in mods)],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    return p.stdout.decode("latin-1").replace("\r", "")
+
+
+def two_machines(a, b):
+    """Boot machines A and B (their modules) on one wire (tools/remote.py):
+    A's console."""
+    logdir = os.path.join(TOP, "build", "bench-remote")
+    p = subprocess.run([sys.executable, os.path.join(TOP, "tools", "remote.py"), "--hv", HV,
+                        "--log-dir", logdir, "--machine", "A"] + a + ["--machine", "B"] + b,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+    if p.returncode:
+        sys.exit("bench: the two machines failed:\n%s" % p.stdout.decode()[-3000:])
+    return open(os.path.join(logdir, "A.log"), encoding="latin-1").read().replace("\r", "")
+
+
+def guest(name, args):
+    return "%s %s" % (os.path.join(TOP, "build", "guests", name + ".elf"), args)
+
+
 def lan_rtt_64(remote):
     """ping's median round trip for 64-byte LAN frames (12 bytes of
     ping's header, 52 of data), under TCG: ping and pong on one machine,
-    or (remote) on two machines joined by the wire (tools/remote.py)."""
-    g = os.path.join(TOP, "build", "guests")
-    ping = "name=ping lan=32 peer=pong count=%d size=52" % REMOTE_FRAMES
+    or (remote) on two machines joined by the wire, each with its bridge."""
+    ping = guest("ping", "name=ping lan=32 peer=pong count=%d size=52" % REMOTE_FRAMES)
+    pong = guest("pong", "name=pong lan=32")
     if not remote:
-        mods = ",".join(("%s %s" % (os.path.join(g, e), a)).replace(",", ",,") for e, a in
-                        (("lanctl.elf", "name=lanctl lan=ping,pong"), ("ping.elf", ping),
-                         ("pong.elf", "name=pong lan=32")))
-        p = subprocess.run(["qemu-system-i386"] + BASE[1:] + MODES["tcg"] +
-                           ["-kernel", HV, "-initrd", mods],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
-        return rtt_us(p.stdout.decode("latin-1").replace("\r", ""))
-    logdir = os.path.join(TOP, "build", "bench-remote")
-    p = subprocess.run([sys.executable, os.path.join(TOP, "tools", "remote.py"), "--hv", HV,
-                        "--log-dir", logdir,
-                        "--machine", "A", os.path.join(g, "lanctl.elf") + " name=lanctl lan=ping,bridge1",
-                        os.path.join(g, "ping.elf") + " " + ping,
-                        os.path.join(g, "bridge.elf") + " name=bridge1 lan=32 machine=1",
-                        "--machine", "B", os.path.join(g, "lanctl.elf") + " name=lanctl lan=pong,bridge2",
-                        os.path.join(g, "pong.elf") + " name=pong lan=32",
-                        os.path.join(g, "bridge.elf") + " name=bridge2 lan=32 machine=2"],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
-    if p.returncode:
-        sys.exit("bench: the two machines failed:\n%s" % p.stdout.decode()[-3000:])
-    return rtt_us(open(os.path.join(logdir, "A.log"), encoding="latin-1").read().replace("\r", ""))
+        return rtt_us(one_machine([guest("lanctl", "name=lanctl lan=ping,pong"), ping, pong]))
+    machine = lambda n, app: [
+        guest("lanctl", "name=lanctl lan=%s,bridge%d" % ("ping" if n == 1 else "pong", n)),
+        app, guest("bridge", "name=bridge%d lan=32 machine=%d" % (n, n))]
+    return rtt_us(two_machines(machine(1, ping), machine(2, pong)))
 
 
 FILE_ROUNDS = 11
@@ -289,31 +298,18 @@ def file_read_64k_us(remote):
     """9P read time per 64 KiB (filebench's file_read_64k) under TCG: the
     server on the same machine, or (remote) on another, through both
     gateways, bridges and NE2000s (guests/gateway.c)."""
-    g = os.path.join(TOP, "build", "guests")
-    fb = os.path.join(TOP, "build", "bench", "filebench.elf") + \
-        " name=filebench rounds=%d" % FILE_ROUNDS
-    fs = os.path.join(g, "fileserver.elf") + " name=fileserver exit_after_clients=1"
+    fb = "%s name=filebench rounds=%d" % (os.path.join(TOP, "build", "bench", "filebench.elf"),
+                                          FILE_ROUNDS)
+    fs = guest("fileserver", "name=fileserver exit_after_clients=1")
     if not remote:
-        mods = ",".join(m.replace(",", ",,") for m in
-                        (os.path.join(g, "msgns.elf") + " name=ns", fs, fb))
-        p = subprocess.run(["qemu-system-i386"] + BASE[1:] + MODES["tcg"] +
-                           ["-kernel", HV, "-initrd", mods],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
-        return bench_us(p.stdout.decode("latin-1").replace("\r", ""), "file_read_64k",
-                        "filebench")
-    logdir = os.path.join(TOP, "build", "bench-remote")
-    machine = lambda n, app: [
-        os.path.join(g, "msgns.elf") + " name=ns lan=gw%d,bridge%d" % (n, n), app,
-        os.path.join(g, "gateway.elf") + " name=gw%d lan=33 circuits=1 mem=2M" % n,
-        os.path.join(g, "bridge.elf") + " name=bridge%d lan=33 machine=%d" % (n, n)]
-    p = subprocess.run([sys.executable, os.path.join(TOP, "tools", "remote.py"), "--hv", HV,
-                        "--log-dir", logdir, "--machine", "A"] + machine(1, fb) +
-                       ["--machine", "B"] + machine(2, fs),
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
-    if p.returncode:
-        sys.exit("bench: the two machines failed:\n%s" % p.stdout.decode()[-3000:])
-    return bench_us(open(os.path.join(logdir, "A.log"), encoding="latin-1").read()
-                    .replace("\r", ""), "file_read_64k", "filebench")
+        log = one_machine([guest("msgns", "name=ns"), fs, fb])
+    else:
+        machine = lambda n, app: [
+            guest("msgns", "name=ns lan=gw%d,bridge%d" % (n, n)), app,
+            guest("gateway", "name=gw%d lan=33 circuits=1 mem=2M" % n),
+            guest("bridge", "name=bridge%d lan=33 machine=%d" % (n, n))]
+        log = two_machines(machine(1, fb), machine(2, fs))
+    return bench_us(log, "file_read_64k", "filebench")
 
 
 def main():

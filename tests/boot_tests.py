@@ -2928,10 +2928,6 @@ BROADCAST_MAC = b"\xff" * 6
 HOSTILE_MAC = bytes.fromhex("020000000099")
 
 
-def machine_mac_bytes(i):
-    return bytes.fromhex("5254000000%02x" % (i + 1))
-
-
 def wire_frame(kind, machine, payload=b"", src="", dst="", msg=0, frag=0, total=None,
                length=None, crc_delta=0, magic=b"SV", version=1, to=BROADCAST_MAC,
                ethertype=BRIDGE_ETHERTYPE):

@@ -337,10 +337,6 @@ class NetRun:
         self.seconds = 0.0
 
 
-def machine_mac(i):
-    return "52:54:00:00:00:%02x" % (i + 1)
-
-
 def run_net(run, workroot):
     """Boot every machine of run.test on a fresh hub; act on its events
     (a line on a machine's console that stops that machine dead); check
@@ -356,13 +352,8 @@ def run_net(run, workroot):
             mdir = os.path.join(workdir, "m%d" % i)
             os.makedirs(mdir)
             log = os.path.join(mdir, "com1.log")
-            mods = ",".join(("%s %s" % (p, a)).replace(",", ",,")
-                            for p, a in m.module_files(mdir))
-            cmd = ["qemu-system-i386", "-accel", "tcg", "-m", "%dM" % m.mem_mb,
-                   "-display", "none", "-serial", "file:" + log, "-no-reboot",
-                   "-monitor", "none", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-                   "-smp", str(m.cpus), "-kernel", HV, "-append", m.hv_args,
-                   "-initrd", mods] + hub.netdev_args(i, machine_mac(i))
+            mods = ["%s %s" % (p, a) for p, a in m.module_files(mdir)]
+            cmd = hub.qemu_cmd(i, HV, m.hv_args, mods, log, m.mem_mb, m.cpus)
             procs.append(subprocess.Popen(cmd, cwd=mdir, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.PIPE))
             logs.append(log)

@@ -35,11 +35,20 @@ class WireHub:
         self.stopping = False
         self.thread = threading.Thread(target=self._run, daemon=True)
 
-    def netdev_args(self, i, mac):
-        """QEMU's arguments for machine i's NE2000 on this hub."""
-        return ["-netdev", "socket,id=n0,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d"
+    def qemu_cmd(self, i, hv, append, modules, log, mem_mb=32, cpus=1):
+        """The QEMU command for machine i: the hypervisor hv booted
+        directly with its command line and modules ("PATH ARGS" each),
+        its console to the file log, and an NE2000 (MAC 52:54:00:00:00:
+        i+1) on this hub."""
+        mods = ",".join(m.replace(",", ",,") for m in modules)
+        return ["qemu-system-i386", "-accel", "tcg", "-m", "%dM" % mem_mb,
+                "-display", "none", "-serial", "file:" + log, "-no-reboot",
+                "-monitor", "none", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                "-smp", str(cpus), "-kernel", hv, "-append", append, "-initrd", mods,
+                "-netdev", "socket,id=n0,udp=127.0.0.1:%d,localaddr=127.0.0.1:%d"
                 % (self.port, self.machine_ports[i]),
-                "-device", "ne2k_isa,netdev=n0,iobase=0x300,irq=10,mac=%s" % mac]
+                "-device", "ne2k_isa,netdev=n0,iobase=0x300,irq=10,mac=52:54:00:00:00:%02x"
+                % (i + 1)]
 
     def start(self):
         self.sock.settimeout(0.2)

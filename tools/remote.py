@@ -45,13 +45,8 @@ def main():
     for i, (name, *mods) in enumerate(args.machine):
         log = os.path.join(workdir, "%s.log" % name)
         open(log, "w").close()
-        mods = ",".join(m.replace(",", ",,") for m in mods)
-        cmd = ["qemu-system-i386", "-accel", "tcg", "-m", "32M", "-display", "none",
-               "-serial", "file:" + log, "-no-reboot", "-monitor", "none",
-               "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-               "-kernel", args.hv, "-append", args.append, "-initrd", mods]
-        cmd += hub.netdev_args(i, "52:54:00:00:00:%02x" % (i + 1))
-        procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL))
+        procs.append(subprocess.Popen(hub.qemu_cmd(i, args.hv, args.append, mods, log),
+                                      stdout=subprocess.DEVNULL))
         logs.append(open(log, "rb"))
         names.append(name)
     print("%d machines on one wire (a UDP hub on 127.0.0.1:%d); consoles follow, each "
