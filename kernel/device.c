@@ -333,12 +333,13 @@ static void revoke(struct device *v, uint64_t now)
 /* Release requests and revocations that are due. */
 static void check_deadlines(struct device *v, uint64_t now)
 {
-	if (v->owner == SV_DOMID_NONE)
+	uint64_t at = deadline_of(v);
+	if (!at || now < at)
 		return;
-	if (v->release_by_ns == 0 && v->nwaiting > 0 && now >= v->slice_end_ns)
-		request_release(v, now);
-	else if (v->release_by_ns && now >= v->release_by_ns)
-		revoke(v, now);
+	if (v->release_by_ns)
+		revoke(v, now);		/* the grace period is over */
+	else
+		request_release(v, now);	/* the slice is over, and someone waits */
 }
 
 void device_tick(uint64_t now)
